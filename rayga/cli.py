@@ -1,0 +1,104 @@
+"""The `rayga` command line: argument parsing and the one place user errors become one-line messages."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+
+from rayga.errors import RaygaError, RaygaWarning
+
+EXIT_USER_ERROR = 2
+DEFAULT_STORE = os.environ.get("RAYGA_STORE", "rayga_store")
+
+
+def _one_line_warnings() -> None:
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+        if issubclass(category, RaygaWarning):
+            print(f"rayga: warning: {message}", file=sys.stderr)
+        else:
+            _default_show(message, category, filename, lineno, file, line)
+
+    _default_show = warnings.showwarning
+    warnings.showwarning = show
+    warnings.simplefilter("default", RaygaWarning)
+
+
+def _cmd_data_import(args: argparse.Namespace) -> int:
+    from rayga.data.load import import_to_store
+
+    report = import_to_store(args.paths, args.symbol, args.store, args.format, args.tz)
+    for line in report.lines():
+        print(line)
+    print(f"store: {args.store}")
+    return 0
+
+
+def _cmd_data_info(args: argparse.Namespace) -> int:
+    from rayga.data import store
+    from rayga.data.gaps import summarize
+    from rayga.errors import DataError
+
+    if not store.is_store(args.store):
+        raise DataError(f"{args.store}: not a bar store; create one with `rayga data import FILE --symbol SYM "
+                        f"--store {args.store}`")
+    for symbol in [args.symbol.upper()] if args.symbol else store.stored_symbols(args.store):
+        bars = store.read(args.store, symbol)
+        print(f"{symbol}:")
+        for line in summarize(bars.time).lines():
+            print(f"  {line}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from rayga.demo import run_demo
+
+    return run_demo(args.config)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from rayga.data.readers import FORMATS
+
+    parser = argparse.ArgumentParser(prog="rayga", description="MT5-style genetic optimization of trading "
+                                     "strategies on M1 OHLC data, on Ray.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the default job on the embedded synthetic data (or CONFIG)")
+    demo.add_argument("config", nargs="?", help="TOML config (default: embedded synthetic EURUSD-like data)")
+    demo.set_defaults(func=_cmd_demo)
+
+    data = sub.add_parser("data", help="import and inspect market data")
+    data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    imp = data_sub.add_parser("import", help="import M1 bar files into the Parquet store")
+    imp.add_argument("paths", nargs="+", metavar="PATH", help="bar files (MT5 export, HistData, CSV, Parquet)")
+    imp.add_argument("--symbol", required=True, help="symbol of the bars, e.g. EURUSD")
+    imp.add_argument("--format", default="auto", choices=FORMATS, help="file format (default: auto-detect)")
+    imp.add_argument("--tz", default=None, metavar="ZONE",
+                     help="zone of the file's stamps: UTC (default), histdata (default for HistData files), "
+                          "mt5-ny, UTC+2, or an IANA name")
+    imp.add_argument("--store", default=DEFAULT_STORE, metavar="DIR", help=f"store directory (default: {DEFAULT_STORE})")
+    imp.set_defaults(func=_cmd_data_import)
+    info = data_sub.add_parser("info", help="summarize the bars in a store")
+    info.add_argument("--store", default=DEFAULT_STORE, metavar="DIR")
+    info.add_argument("--symbol", default=None)
+    info.set_defaults(func=_cmd_data_info)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _one_line_warnings()
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except RaygaError as exc:
+        print(f"rayga: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("rayga: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""Run configuration: TOML in MT5 vocabulary, parsed into frozen, validated dataclasses.
+
+Every error names the key, the table and the file, and says what is expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rayga.data.market import check_timeframe
+from rayga.data.readers import FORMATS
+from rayga.data.timezones import check_zone
+from rayga.errors import ConfigError, DataError
+
+MODELLING = ("m1_ohlc", "open_prices")
+
+
+def _where(table: str, file: str) -> str:
+    return f"under [{table}] in {file}"
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """[data]: which bars, from where, on which timeframe, over which dates."""
+
+    symbol: str = "EURUSD"
+    source: str = "synthetic"
+    timeframe: str = "M15"
+    modelling: str = "m1_ohlc"
+    start: str | None = None
+    end: str | None = None
+    server_tz: str = "UTC"
+    format: str = "auto"
+    tz: str | None = None
+    file: str = field(default="<defaults>", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        where = _where("data", self.file)
+        try:
+            object.__setattr__(self, "timeframe", check_timeframe(self.timeframe))
+            object.__setattr__(self, "server_tz", check_zone(self.server_tz))
+            if self.tz is not None:
+                check_zone(self.tz)
+        except (ConfigError, DataError) as exc:
+            raise ConfigError(f"{exc}; set it {where}") from None
+        if self.modelling not in MODELLING:
+            raise ConfigError(f"`modelling` must be one of {', '.join(MODELLING)} (got {self.modelling!r}); set it {where}")
+        if self.format not in FORMATS:
+            raise ConfigError(f"`format` must be one of {', '.join(FORMATS)} (got {self.format!r}); set it {where}")
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if isinstance(value, dt.date):
+                object.__setattr__(self, name, value.isoformat())
+            elif value is not None and not isinstance(value, str):
+                raise ConfigError(f"`{name}` must be a date like 2020-01-01 (got {value!r}); set it {where}")
+        if self.start and self.end and str(self.end) <= str(self.start):
+            raise ConfigError(f"`end` ({self.end}) must be after `start` ({self.start}); set them {where}")
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole run configuration. Sections not yet known to this version are kept raw in `extra`."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    symbol: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    file: str = "<defaults>"
+
+
+_SECTIONS = {"data": DataConfig}
+_OPEN_SECTIONS = ("symbol", "account", "strategy", "optimization", "tester", "report")
+
+
+def _build(cls: type, table: str, raw: Any, file: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[{table}] must be a table in {file}")
+    names = [f.name for f in dataclasses.fields(cls) if f.name != "file"]
+    for key in raw:
+        if key not in names:
+            hint = difflib.get_close_matches(key, names, n=1)
+            also = f"; did you mean `{hint[0]}`?" if hint else f"; known keys: {', '.join(names)}"
+            raise ConfigError(f"unknown key `{key}` {_where(table, file)}{also}")
+    try:
+        return cls(**raw, file=file)
+    except TypeError as exc:
+        raise ConfigError(f"{exc} {_where(table, file)}") from None
+
+
+def parse_config(raw: dict[str, Any], file: str = "<config>") -> Config:
+    """Validate a parsed TOML document."""
+    for key in raw:
+        if key not in _SECTIONS and key not in _OPEN_SECTIONS:
+            known = [*_SECTIONS, *_OPEN_SECTIONS]
+            hint = difflib.get_close_matches(key, known, n=1)
+            raise ConfigError(f"unknown table [{key}] in {file}" + (f"; did you mean [{hint[0]}]?" if hint else ""))
+    data = _build(DataConfig, "data", raw.get("data", {}), file)
+    symbol = raw.get("symbol", {})
+    if not isinstance(symbol, dict):
+        raise ConfigError(f"[symbol] must be a table in {file}")
+    extra = {k: v for k, v in raw.items() if k not in ("data", "symbol")}
+    return Config(data=data, symbol=dict(symbol), extra=extra, file=file)
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Read a TOML config; `None` gives the embedded default (synthetic data)."""
+    if path is None:
+        return Config()
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such config file")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; save the config as UTF-8") from None
+    return parse_config(raw, str(path))
+
+
+def with_data_source(config: Config, relative_to: Path) -> Config:
+    """Resolve a relative `source` against the config file's folder, as users expect."""
+    src = config.data.source
+    if src == "synthetic" or Path(src).is_absolute():
+        return config
+    resolved = (relative_to / src).resolve()
+    return dataclasses.replace(config, data=dataclasses.replace(config.data, source=str(resolved)))
