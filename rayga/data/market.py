@@ -15,7 +15,7 @@ import pandas as pd
 
 from rayga.data.bars import M1_NS, M1Bars
 from rayga.data.symbols import SymbolSpec
-from rayga.data.timezones import check_zone, utc_offsets
+from rayga.data.timezones import check_zone, to_utc, utc_offsets
 from rayga.errors import ConfigError, DataError
 
 TIMEFRAMES: dict[str, int] = {"M1": 1, "M5": 5, "M15": 15, "M30": 30, "H1": 60, "H4": 240, "D1": 1440}
@@ -65,7 +65,7 @@ def build_bars(m1: M1Bars, timeframe: str, server_tz: str = "UTC") -> TimeframeB
     stop = np.append(start[1:], n).astype(np.int64)
     return TimeframeBars(
         timeframe=tf,
-        time=key[start] * period - offset[start],
+        time=to_utc(key[start] * period, server_tz),
         open=m1.open[start], close=m1.close[stop - 1],
         high=np.maximum.reduceat(m1.high, start), low=np.minimum.reduceat(m1.low, start),
         m1_start=start, m1_stop=stop)

@@ -1,0 +1,64 @@
+"""Config validation and the CLI as a user types it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from rayga.cli import main
+from rayga.config import load_config
+from rayga.errors import ConfigError
+
+
+def test_unknown_key_suggests(tmp_path):
+    f = tmp_path / "run.toml"
+    f.write_text('[data]\nsymbol = "EURUSD"\ntimefrane = "M15"\n')
+    with pytest.raises(ConfigError, match=r"unknown key `timefrane` under \[data\] in .*run.toml; did you mean `timeframe`"):
+        load_config(f)
+
+
+@pytest.mark.parametrize("body, message", [
+    ('[data]\ntimeframe = "M7"', "unknown timeframe 'M7'"),
+    ('[data]\nmodelling = "ticks"', "`modelling` must be one of m1_ohlc, open_prices"),
+    ('[data]\nstart = 2021-01-01\nend = 2020-01-01', "must be after `start`"),
+    ('[data]\nserver_tz = "Moon/Base"', "unknown time zone"),
+    ("[dta]\n", r"unknown table \[dta\].*did you mean \[data\]"),
+    ("[data\n", "not valid TOML"),
+])
+def test_bad_config_values(tmp_path, body, message):
+    f = tmp_path / "c.toml"
+    f.write_text(body + "\n")
+    with pytest.raises(ConfigError, match=message):
+        load_config(f)
+
+
+def test_demo_default_is_labelled_synthetic(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC" in out and "M15 bars" in out
+
+
+def test_demo_on_real_data_config(tmp_path, capsys, eurusd_dir):
+    f = tmp_path / "eurusd.toml"
+    f.write_text(f'[data]\nsymbol = "EURUSD"\nsource = "{eurusd_dir}"\ntimeframe = "H1"\n'
+                 'start = 2022-01-01\nend = 2022-04-01\n')
+    assert main(["demo", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC" not in out and "H1 bars" in out and "2022-01-02" in out
+
+
+def test_cli_import_as_a_user_types_it(tmp_path, eurusd_dir):
+    proc = subprocess.run([sys.executable, "-m", "rayga", "data", "import", str(eurusd_dir / "EURUSD_M1_2022.parquet"),
+                           "--symbol", "EURUSD", "--store", str(tmp_path / "store")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "372,805 M1 bars" in proc.stdout and "first bar: 2022-01-02 22:03 UTC" in proc.stdout
+    assert "weekend closures" in proc.stdout
+    assert (tmp_path / "store" / "symbol=EURUSD" / "year=2022" / "bars.parquet").exists()
+
+
+def test_missing_config_file(capsys):
+    assert main(["demo", "no/such.toml"]) == 2
+    assert capsys.readouterr().err.strip() == "rayga: error: no/such.toml: no such config file"
