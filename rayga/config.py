@@ -126,7 +126,7 @@ def load_config(path: str | Path | None) -> Config:
 def with_data_source(config: Config, relative_to: Path) -> Config:
     """Resolve a relative `source` against the config file's folder, as users expect."""
     src = config.data.source
-    if src == "synthetic" or Path(src).is_absolute():
+    if src == "synthetic" or Path(src).expanduser().is_absolute():
         return config
     resolved = (relative_to / src).resolve()
     return dataclasses.replace(config, data=dataclasses.replace(config.data, source=str(resolved)))
