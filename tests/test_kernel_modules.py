@@ -25,5 +25,5 @@ def test_kernel_modules_import_only_kernels():
     assert kernels, "no kernel modules found"
     for path in kernels:
         for name in imported(path):
-            ok = name.startswith(ALLOWED) or name.endswith(("._nb", "_enums")) or "._nb_" in name
+            ok = name.startswith(ALLOWED) or name.endswith(("._nb", ".enums")) or "._nb_" in name
             assert ok, f"{path.relative_to(PACKAGE.parent)} imports {name}"

@@ -1,0 +1,52 @@
+"""Slot numbers of the simulation state vector and the account vector (kernel-only constants)."""
+
+# State vector (float64), one per simulated pass.
+BAL = 0
+DIR = 1
+ENTRY = 2
+SL = 3
+TP = 4
+MARGIN = 5
+SWAP = 6
+EQ_PEAK = 7
+EQ_DD = 8
+EQ_DD_REL = 9
+BAL_PEAK = 10
+BAL_DD = 11
+BAL_DD_REL = 12
+GROSS_PROFIT = 13
+GROSS_LOSS = 14
+TRADES = 15
+WINS = 16
+LONGS = 17
+SHORTS = 18
+NO_MONEY = 19
+STOP_OUTS = 20
+BAL_MIN = 21
+EQ_MIN = 22
+SH_SUM = 23
+SH_SUMSQ = 24
+SH_N = 25
+LAST_EQ = 26
+DEALS = 27
+N_DEALS = 28
+ENTRY_M1 = 29
+DESCENTS = 30
+N_STATE = 31
+
+# Account vector (float64), shared by every pass of a batch.
+A_DEPOSIT = 0
+A_LOTS = 1
+A_CONTRACT = 2
+A_LEVERAGE = 3
+A_COMM = 4
+A_STOP_OUT = 5
+A_PCONV = 6
+A_MCONV = 7
+A_SWAP_LONG = 8
+A_SWAP_SHORT = 9
+A_STOP_MODE = 10
+A_FILL = 11
+A_POINT = 12
+A_BARS_PER_YEAR = 13
+N_ACCT = 14

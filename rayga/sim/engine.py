@@ -1,0 +1,95 @@
+"""Batch evaluation and single backtests: genomes in, a metrics table (and deals) out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rayga.data.market import MarketData
+from rayga.errors import ConfigError
+from rayga.metrics.complex import complex_criterion
+from rayga.sim._nb import simulate_nb
+from rayga.sim.account import AccountConfig
+from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, M, N_METRICS
+from rayga.sim.prepared import SimData, prepare
+from rayga.strategies.base import Strategy
+
+ENGINES = ("numba", "vectorbt")
+
+
+def finish_metrics(raw: np.ndarray) -> np.ndarray:
+    """Fill the Complex Criterion column from the kernel's figures."""
+    raw[:, M["complex_criterion"]] = complex_criterion(
+        raw[:, M["total_trades"]], raw[:, M["profit_factor"]], raw[:, M["recovery_factor"]],
+        raw[:, M["sharpe_ratio"]], raw[:, M["equity_dd_rel_pct"]], raw[:, M["profit"]])
+    return raw
+
+
+def as_genomes(strategy: Strategy, genomes: np.ndarray | pd.DataFrame) -> np.ndarray:
+    if isinstance(genomes, pd.DataFrame):
+        missing = [n for n in strategy.param_names if n not in genomes.columns]
+        if missing:
+            raise ConfigError(f"genome table lacks parameter column `{missing[0]}` of strategy {strategy.name}")
+        genomes = genomes[list(strategy.param_names)].to_numpy(dtype=np.float64)
+    arr = np.ascontiguousarray(np.atleast_2d(np.asarray(genomes, dtype=np.float64)))
+    if arr.shape[1] != len(strategy.params):
+        raise ConfigError(f"genomes have {arr.shape[1]} values each; strategy {strategy.name} has "
+                          f"{len(strategy.params)} parameters ({', '.join(strategy.param_names)})")
+    return arr
+
+
+def evaluate(data: SimData | MarketData, strategy: Strategy, genomes: np.ndarray | pd.DataFrame,
+             account: AccountConfig | None = None, engine: str = "numba") -> pd.DataFrame:
+    """Metrics of every genome (one row each, parameters first, then the metric columns)."""
+    if engine not in ENGINES:
+        raise ConfigError(f"`engine` must be one of {', '.join(ENGINES)} (got {engine!r})")
+    if isinstance(data, MarketData):
+        data = prepare(data, account or AccountConfig())
+    arr = as_genomes(strategy, genomes)
+    if engine == "vectorbt":
+        from rayga.sim.vbt_engine import evaluate_vectorbt
+
+        raw = evaluate_vectorbt(data, strategy, arr)
+    else:
+        raw = np.zeros((len(arr), N_METRICS))
+        strategy.run_batch(data, arr, raw)
+    finish_metrics(raw)
+    frame = pd.DataFrame(arr, columns=list(strategy.param_names))
+    for i, name in enumerate(METRICS):
+        frame[name] = raw[:, i]
+    return frame
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """One pass: its metrics and its deals (MT5 Deals table terms)."""
+
+    metrics: dict[str, float]
+    deals: pd.DataFrame
+
+
+def backtest(md: MarketData, strategy: Strategy, genome: np.ndarray, account: AccountConfig,
+             data: SimData | None = None) -> BacktestResult:
+    """Run one pass and keep its deals."""
+    data = data or prepare(md, account)
+    genome = as_genomes(strategy, genome)[0]
+    strategy.check_genomes(genome[None, :])
+    signal = strategy.signals(data, genome)
+    sl, tp = strategy.stops(genome)
+    deals = np.zeros(2 * int(np.count_nonzero(signal)) + 4, DEAL_DTYPE)
+    out = np.zeros((1, N_METRICS))
+    simulate_nb(*data.kernel_args(), signal, sl, tp, data.acct, deals, out[0])
+    finish_metrics(out)
+    n_deals = int(out[0, M["total_deals"]])
+    rec = deals[:n_deals]
+    frame = pd.DataFrame({
+        "time": pd.DatetimeIndex(md.m1.time[rec["m1_index"]].view("datetime64[ns]"), tz="UTC"),
+        "type": np.where(rec["direction"] > 0, "buy", "sell"),
+        "entry": np.where(rec["entry"] == 1, "in", "out"),
+        "volume": rec["lots"], "price": rec["price"], "commission": rec["commission"], "swap": rec["swap"],
+        "profit": rec["profit"], "balance": rec["balance"],
+        "reason": [DEAL_REASONS[r] for r in rec["reason"]],
+    })
+    return BacktestResult({name: float(out[0, i]) for i, name in enumerate(METRICS)}, frame)

@@ -1,0 +1,40 @@
+"""Constants shared by the simulation kernels and their wrappers (no imports beyond numpy)."""
+
+import numpy as np
+
+# Metric columns of a pass, in the order the kernel writes them. Names are the public metric names.
+METRICS = (
+    "profit", "gross_profit", "gross_loss", "total_trades", "total_deals", "profit_factor", "expected_payoff",
+    "balance_dd_abs", "balance_dd_max", "balance_dd_rel_pct", "equity_dd_abs", "equity_dd_max",
+    "equity_dd_rel_pct", "recovery_factor", "sharpe_ratio", "complex_criterion", "win_rate", "wins",
+    "long_trades", "short_trades", "no_money", "stop_outs", "final_balance",
+)
+M = {name: i for i, name in enumerate(METRICS)}
+# M_PROFIT, M_GROSS_PROFIT, ...: column numbers for the kernels (module attributes are constants to Numba).
+globals().update({f"M_{name.upper()}": i for i, name in enumerate(METRICS)})
+N_METRICS = len(METRICS)
+
+# Stop placement / checking rules.
+STOPS_MT5 = 0        # SL/TP in points from the entry price, checked on every tick from the entry tick
+STOPS_VECTORBT = 1   # SL/TP as fractions of the entry price, from the M1 bar after entry, SL before TP
+# Fill of a stop whose level the market gapped through.
+FILL_ORDER = 0       # at the order price (MT5 "1 minute OHLC")
+FILL_MARKET = 1      # at the gapped price
+# Conversion of an amount to the account currency at the current price.
+CONV_NONE = 0        # already in the account currency
+CONV_MUL = 1         # multiply by the price (margin of EURUSD on a USD account)
+CONV_DIV = 2         # divide by the price (profit of USDJPY on a USD account)
+
+# Deal record reasons.
+DEAL_SIGNAL = 0
+DEAL_SL = 1
+DEAL_TP = 2
+DEAL_STOP_OUT = 3
+DEAL_END = 4
+DEAL_REASONS = ("signal", "sl", "tp", "stop_out", "end_of_test")
+
+DEAL_DTYPE = np.dtype([
+    ("m1_index", np.int64), ("direction", np.int8), ("entry", np.int8), ("reason", np.int8),
+    ("lots", np.float64), ("price", np.float64), ("commission", np.float64), ("swap", np.float64),
+    ("profit", np.float64), ("balance", np.float64),
+])

@@ -1,0 +1,88 @@
+"""`SimData`: the arrays every pass of a batch reads, prepared once from `MarketData` and the account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rayga.data.bars import M1_NS
+from rayga.data.market import MarketData
+from rayga.data.timezones import to_local
+from rayga.sim._nb import low_first_nb, tf_drops_nb, tf_extremes_nb
+from rayga.sim.account import AccountConfig
+
+DAY_NS = 1440 * M1_NS
+YEAR_NS = 365.25 * DAY_NS
+# Swap days charged for the night that ends a server-time weekday: Wednesday's carries the weekend.
+_SWAP_WEIGHT = np.array([1, 1, 3, 1, 1, 0, 0])  # Monday .. Sunday
+
+
+def swap_units(tf_time: np.ndarray, server_tz: str) -> np.ndarray:
+    """Rollover swap days charged on reaching bar k from bar k - 1 (server midnights crossed)."""
+    day = to_local(tf_time, server_tz) // DAY_NS  # days since 1970-01-01, a Thursday
+    weights = _SWAP_WEIGHT
+    week_total = int(weights.sum())
+
+    def cumulative(d: np.ndarray) -> np.ndarray:  # swap days for nights ending days 0..d-1 (from Monday 0)
+        shifted = d + 3  # day numbers counted from Monday 1969-12-29
+        prefix = np.concatenate(([0], np.cumsum(weights)))
+        return (shifted // 7) * week_total + prefix[shifted % 7]
+
+    units = np.zeros(len(tf_time), dtype=np.float64)
+    if len(tf_time) > 1:
+        units[1:] = cumulative(day[1:]) - cumulative(day[:-1])
+    return units
+
+
+@dataclass(frozen=True, eq=False)
+class SimData:
+    """Contiguous arrays for the kernels (shared read-only by every pass)."""
+
+    m1_open: np.ndarray
+    m1_high: np.ndarray
+    m1_low: np.ndarray
+    m1_close: np.ndarray
+    spread_price: np.ndarray
+    low_first: np.ndarray
+    m1_start: np.ndarray
+    m1_stop: np.ndarray
+    tf_open: np.ndarray
+    tf_high: np.ndarray
+    tf_low: np.ndarray
+    tf_close: np.ndarray
+    open_spread: np.ndarray
+    close_spread: np.ndarray
+    ask_high: np.ndarray
+    ask_low: np.ndarray
+    long_drop: np.ndarray
+    short_drop: np.ndarray
+    swap_units: np.ndarray
+    acct: np.ndarray
+
+    def kernel_args(self) -> tuple:
+        """Positional arguments shared by every simulation kernel, in their order."""
+        return (self.m1_open, self.m1_high, self.m1_low, self.m1_close, self.spread_price, self.low_first,
+                self.m1_start, self.m1_stop, self.tf_open, self.tf_close, self.open_spread, self.close_spread,
+                self.tf_high, self.tf_low, self.ask_high, self.ask_low,
+                self.long_drop, self.short_drop, self.swap_units)
+
+
+def prepare(md: MarketData, account: AccountConfig) -> SimData:
+    """Arrays of `md` on its timeframe with the account's spread rule and terms."""
+    bars = md.bars()
+    m1 = md.m1
+    default_spread = md.symbol.spread_points if account.spread_points is None else account.spread_points
+    spread_price = np.where(m1.spread > 0, m1.spread, default_spread) * md.symbol.point
+    ask_high, ask_low = tf_extremes_nb(m1.high, m1.low, spread_price, bars.m1_start, bars.m1_stop)
+    low_first = low_first_nb(m1.open, m1.close)
+    long_drop, short_drop = tf_drops_nb(m1.open, m1.high, m1.low, m1.close, spread_price, low_first,
+                                        bars.m1_start, bars.m1_stop)
+    years = max((m1.time[-1] - m1.time[0]) / YEAR_NS, 1.0 / 365.25)
+    return SimData(
+        m1_open=m1.open, m1_high=m1.high, m1_low=m1.low, m1_close=m1.close, spread_price=spread_price,
+        low_first=low_first, m1_start=bars.m1_start, m1_stop=bars.m1_stop,
+        tf_open=bars.open, tf_high=bars.high, tf_low=bars.low, tf_close=bars.close,
+        open_spread=spread_price[bars.m1_start], close_spread=spread_price[bars.m1_stop - 1],
+        ask_high=ask_high, ask_low=ask_low, long_drop=long_drop, short_drop=short_drop, swap_units=swap_units(bars.time, md.server_tz),
+        acct=account.vector(md.symbol, len(bars) / years))

@@ -1,0 +1,1 @@
+"""Built-in strategies: parameter spaces and signal rules."""

@@ -1,0 +1,66 @@
+"""MA cross: buy when the fast SMA of closes crosses above the slow one, sell on the opposite cross,
+with optional stop loss and take profit in points."""
+
+from __future__ import annotations
+
+import numpy as np
+from vectorbt.generic.nb import rolling_mean_1d_nb
+
+from rayga.errors import ConfigError
+from rayga.sim.enums import DEAL_DTYPE
+from rayga.sim.prepared import SimData
+from rayga.strategies._nb import cross_signal_nb, ma_cross_batch_nb
+from rayga.strategies.base import Param, Strategy
+
+
+class MACross(Strategy):
+    name = "ma_cross"
+    params = (
+        Param("fast", "int", 12, 5, 5, 50, "fast SMA period (timeframe bars)"),
+        Param("slow", "int", 48, 20, 10, 200, "slow SMA period (timeframe bars)"),
+        Param("sl_points", "float", 300, 0, 100, 1000, "stop loss in points from the entry price; 0 = none"),
+        Param("tp_points", "float", 600, 0, 100, 2000, "take profit in points from the entry price; 0 = none"),
+    )
+
+    def check_genomes(self, genomes: np.ndarray, where: str = "") -> None:
+        fast, slow, sl, tp = genomes.T
+        for bad, text in (((fast < 1) | (slow < 1), "`fast` and `slow` must be >= 1"),
+                          (fast >= slow, "`fast` must be below `slow`"),
+                          ((sl < 0) | (tp < 0), "`sl_points` and `tp_points` must be >= 0")):
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                values = ", ".join(f"{n}={v:g}" for n, v in zip(self.param_names, genomes[i], strict=True))
+                raise ConfigError(f"{text} (genome {i}: {values}){'; ' + where if where else ''}")
+
+    @staticmethod
+    def sma(close: np.ndarray, period: int) -> np.ndarray:
+        """Simple moving average of closes; NaN until `period` bars exist (MT5: no value in warm-up)."""
+        return rolling_mean_1d_nb(close, int(period), int(period))
+
+    def signals(self, data: SimData, genome: np.ndarray) -> np.ndarray:
+        return cross_signal_nb(self.sma(data.tf_close, genome[0]), self.sma(data.tf_close, genome[1]))
+
+    def stops(self, genome: np.ndarray) -> tuple[float, float]:
+        return float(genome[2]), float(genome[3])
+
+    def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
+        self.check_genomes(genomes)
+        periods, rows = np.unique(genomes[:, :2].astype(np.int64), return_inverse=True)
+        rows = rows.reshape(-1, 2)
+        table = np.empty((len(periods), len(data.tf_close)))
+        for i, p in enumerate(periods):  # each distinct period once per batch
+            table[i] = self.sma(data.tf_close, p)
+        if not len(genomes):
+            return
+        ma_cross_batch_nb(*data.kernel_args(), table, rows[:, 0].copy(), rows[:, 1].copy(),
+                          np.ascontiguousarray(genomes[:, 2]), np.ascontiguousarray(genomes[:, 3]),
+                          data.acct, np.empty(0, DEAL_DTYPE), out)
+
+
+STRATEGIES: dict[str, type[Strategy]] = {"ma_cross": MACross}
+
+
+def get_strategy(name: str) -> Strategy:
+    if name not in STRATEGIES:
+        raise ConfigError(f"unknown strategy {name!r}; built-in strategies: {', '.join(STRATEGIES)}")
+    return STRATEGIES[name]()
