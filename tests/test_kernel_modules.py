@@ -15,6 +15,8 @@ def imported(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module in ("rayga.sim", "rayga.data", "rayga.strategies"):
+            names.update(f"{node.module}.{a.name}" for a in node.names)
         elif isinstance(node, ast.ImportFrom):
             names.add(node.module or "")
     return names

@@ -1,0 +1,151 @@
+"""A slow, obviously-correct per-tick simulator of the whole MT5 "1 minute OHLC" model.
+
+Every M1 bar is four ticks (no shortcuts): Open, Low/High in the bull/bear/doji order, Close. It is
+written from the rules, not from the kernels, to check them.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def tick_prices(o, h, lo, c, last_dir):
+    """Ticks of one bar and the updated last non-doji direction (+1 bull, -1 bear, 0 none)."""
+    if c > o:
+        return [o, lo, h, c], 1
+    if c < o:
+        return [o, h, lo, c], -1
+    bull = last_dir != 1  # a doji takes the opposite of the last non-doji bar (bull if none)
+    return ([o, lo, h, c] if bull else [o, h, lo, c]), last_dir
+
+
+def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop, signal, sl_points, tp_points,
+             *, deposit, lots, contract, leverage, commission, stop_out_pct, point, bars_per_year,
+             profit_div=False, margin_mul=True, fill="order"):
+    units = lots * contract
+    s = dict(bal=deposit, eq_peak=deposit, eq_dd=0.0, eq_rel=0.0, eq_min=deposit, bal_peak=deposit, bal_dd=0.0,
+             bal_rel=0.0, bal_min=deposit, gp=0.0, gl=0.0, trades=0, deals=0, wins=0, longs=0, shorts=0,
+             no_money=0, stop_outs=0)
+    pos = {}
+    deals = []
+
+    def conv(price):
+        return 1.0 / price if profit_div else 1.0
+
+    def book(result):
+        s["bal"] += result
+        s["deals"] += 1
+        if result > 0:
+            s["gp"] += result
+        elif result < 0:
+            s["gl"] += result
+        if s["bal"] > s["bal_peak"]:
+            s["bal_peak"] = s["bal"]
+        else:
+            s["bal_dd"] = max(s["bal_dd"], s["bal_peak"] - s["bal"])
+            s["bal_rel"] = max(s["bal_rel"], (s["bal_peak"] - s["bal"]) / s["bal_peak"])
+        s["bal_min"] = min(s["bal_min"], s["bal"])
+
+    def equity_point(eq):
+        if eq > s["eq_peak"]:
+            s["eq_peak"] = eq
+        else:
+            s["eq_dd"] = max(s["eq_dd"], s["eq_peak"] - eq)
+            s["eq_rel"] = max(s["eq_rel"], (s["eq_peak"] - eq) / s["eq_peak"])
+        s["eq_min"] = min(s["eq_min"], eq)
+
+    def equity(bid, ask):
+        if not pos:
+            return s["bal"]
+        if pos["dir"] > 0:
+            return s["bal"] + (bid - pos["entry"]) * units * conv(bid)
+        return s["bal"] + (pos["entry"] - ask) * units * conv(ask)
+
+    def close(j, price, reason):
+        d = pos["dir"]
+        profit = d * (price - pos["entry"]) * units * conv(price)
+        result = profit - commission * lots
+        pos.clear()
+        book(result)
+        s["trades"] += 1
+        s["wins"] += result >= 0
+        s["longs" if d > 0 else "shorts"] += 1
+        s["stop_outs"] += reason == "stop_out"
+        deals.append((j, -d, "out", reason, price))
+        equity_point(s["bal"])
+
+    def open_(j, d, bid, ask):
+        price = ask if d > 0 else bid
+        margin = units / leverage * (price if margin_mul else 1.0)
+        if margin > s["bal"]:
+            s["no_money"] += 1
+            return
+        pos.update(dir=d, entry=price, margin=margin,
+                   sl=price - d * sl_points * point if sl_points > 0 else 0.0,
+                   tp=price + d * tp_points * point if tp_points > 0 else 0.0)
+        book(-commission * lots)
+        deals.append((j, d, "in", "signal", price))
+
+    sh = []
+    last_eq = deposit
+    last_dir = 0
+    j_done = 0
+    for k in range(len(m1_start)):
+        for j in range(j_done, m1_start[k]):  # (no M1 bars between timeframe bars)
+            raise AssertionError("timeframe bars must cover the M1 bars")
+        j0 = m1_start[k]
+        bid0, ask0 = m1_open[j0], m1_open[j0] + spread_price[j0]
+        if k > 0 and signal[k - 1] != 0:
+            d = int(signal[k - 1])
+            if pos and pos["dir"] != d:
+                close(j0, bid0 if pos["dir"] > 0 else ask0, "signal")
+            if not pos:
+                open_(j0, d, bid0, ask0)
+        for j in range(m1_start[k], m1_stop[k]):
+            ticks, last_dir = tick_prices(m1_open[j], m1_high[j], m1_low[j], m1_close[j], last_dir)
+            for t, bid in enumerate(ticks):
+                if not pos:
+                    continue
+                ask = bid + spread_price[j]
+                d = pos["dir"]
+                px = bid if d > 0 else ask
+                if pos["sl"] > 0 and d * (px - pos["sl"]) <= 0:
+                    close(j, px if (fill == "market" and t == 0) else pos["sl"], "sl")
+                    continue
+                if pos["tp"] > 0 and d * (px - pos["tp"]) >= 0:
+                    close(j, px if (fill == "market" and t == 0) else pos["tp"], "tp")
+                    continue
+                eq = equity(bid, ask)
+                if eq * 100.0 <= stop_out_pct * pos["margin"]:
+                    close(j, px, "stop_out")
+                    continue
+                equity_point(eq)
+        j_done = m1_stop[k]
+        jl = m1_stop[k] - 1
+        eq = equity(m1_close[jl], m1_close[jl] + spread_price[jl])
+        if eq != last_eq and eq > 0 and last_eq > 0:
+            sh.append(math.log(eq / last_eq))
+        last_eq = eq
+    if pos:
+        jl = m1_stop[-1] - 1
+        close(jl, m1_close[jl] if pos["dir"] > 0 else m1_close[jl] + spread_price[jl], "end_of_test")
+    profit = s["bal"] - deposit
+    sharpe = 0.0
+    if len(sh) >= 2:
+        mean = sum(sh) / len(sh)
+        var = sum(r * r for r in sh) / len(sh) - mean * mean
+        if var > 0:
+            sharpe = max(mean / math.sqrt(var) * math.sqrt(bars_per_year), -5.0)
+    metrics = {
+        "profit": profit, "gross_profit": s["gp"], "gross_loss": s["gl"], "total_trades": s["trades"],
+        "total_deals": s["deals"], "profit_factor": s["gp"] / -s["gl"] if s["gl"] < 0 else 0.0,
+        "expected_payoff": profit / s["trades"] if s["trades"] else 0.0,
+        "balance_dd_abs": max(deposit - s["bal_min"], 0.0), "balance_dd_max": s["bal_dd"],
+        "balance_dd_rel_pct": s["bal_rel"] * 100, "equity_dd_abs": max(deposit - s["eq_min"], 0.0),
+        "equity_dd_max": s["eq_dd"], "equity_dd_rel_pct": s["eq_rel"] * 100,
+        "recovery_factor": profit / s["eq_dd"] if s["eq_dd"] > 0 else 0.0, "sharpe_ratio": sharpe,
+        "win_rate": s["wins"] / s["trades"] * 100 if s["trades"] else 0.0, "wins": s["wins"],
+        "long_trades": s["longs"], "short_trades": s["shorts"], "no_money": s["no_money"],
+        "stop_outs": s["stop_outs"], "final_balance": s["bal"],
+    }
+    return metrics, deals
