@@ -1,4 +1,4 @@
-"""Numba kernels of the M1-OHLC simulation (kernel-only module).
+"""Numba kernels of the M1-OHLC simulation: position, deals and the per-tick walk (kernel-only module).
 
 Model ("1 minute OHLC", as MT5's tester): every M1 bid bar is four ticks, Open, then Low then High for
 a bull bar (close > open) or High then Low for a bear bar; a doji (close == open) takes the opposite of
@@ -6,86 +6,17 @@ the last non-doji bar's direction (bull when there is none); then Close. Ask = B
 spread. One netting position at a time. The strategy decides on closed timeframe bars; a decision at
 bar k executes on the first tick of bar k + 1.
 
-The loop walks timeframe bars and descends to M1 ticks only inside bars where a stop, take-profit or
-stop-out level is in reach, or where equity makes a new high (needed for the exact drawdown). Outside
-those bars the bar's adverse extreme is the lowest equity of the bar and the running equity peak is
-unchanged, so drawdown and the stop checks need no per-tick work.
+State lives in a float64 work array (slots in `_nb_state`); `_nb_loop` holds the bar loop that calls
+these functions when something happens (a signal, a rollover, a bar that needs its ticks).
 """
 
 import numpy as np
 from numba import njit
 
 from rayga.sim import _nb_state as S
-from rayga.sim import enums as E
 from rayga.sim.enums import (
-    CONV_DIV, CONV_MUL, DEAL_END, DEAL_SIGNAL, DEAL_SL, DEAL_STOP_OUT, DEAL_TP, FILL_MARKET,
-    STOPS_VECTORBT,
+    CONV_DIV, CONV_MUL, DEAL_SIGNAL, DEAL_SL, DEAL_STOP_OUT, DEAL_TP, FILL_MARKET, STOPS_VECTORBT,
 )
-
-
-@njit(cache=True)
-def low_first_nb(open_, close):
-    """Tick order of each M1 bar: True for O-L-H-C, False for O-H-L-C (the doji rule above)."""
-    n = len(open_)
-    out = np.empty(n, dtype=np.bool_)
-    last_bull = False  # direction of the last non-doji bar; a doji takes its opposite
-    seen = False
-    for i in range(n):
-        if close[i] > open_[i]:
-            out[i] = True
-            last_bull = True
-            seen = True
-        elif close[i] < open_[i]:
-            out[i] = False
-            last_bull = False
-            seen = True
-        else:
-            out[i] = (not last_bull) if seen else True
-    return out
-
-
-@njit(cache=True)
-def tf_extremes_nb(m1_high, m1_low, spread_price, m1_start, m1_stop):
-    """Ask high and ask low of every timeframe bar (bid extremes plus each M1 bar's own spread)."""
-    n = len(m1_start)
-    ask_high = np.empty(n)
-    ask_low = np.empty(n)
-    for k in range(n):
-        hi = -np.inf
-        lo = np.inf
-        for j in range(m1_start[k], m1_stop[k]):
-            hi = max(hi, m1_high[j] + spread_price[j])
-            lo = min(lo, m1_low[j] + spread_price[j])
-        ask_high[k] = hi
-        ask_low[k] = lo
-    return ask_high, ask_low
-
-
-@njit(cache=True)
-def tf_drops_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop):
-    """Largest adverse move inside each timeframe bar, in tick order: for a long, the largest fall of
-    Bid from an earlier tick; for a short, the largest rise of Ask. With a linear profit conversion,
-    the money drawdown a bar can add from its own new highs is lots x contract x this move."""
-    n = len(m1_start)
-    long_drop = np.zeros(n)
-    short_drop = np.zeros(n)
-    for k in range(n):
-        bid_peak = -np.inf
-        ask_trough = np.inf
-        ld = 0.0
-        sd = 0.0
-        for j in range(m1_start[k], m1_stop[k]):
-            spr = spread_price[j]
-            first = m1_low[j] if low_first[j] else m1_high[j]
-            second = m1_high[j] if low_first[j] else m1_low[j]
-            for p in (m1_open[j], first, second, m1_close[j]):
-                bid_peak = max(bid_peak, p)
-                ld = max(ld, bid_peak - p)
-                ask_trough = min(ask_trough, p + spr)
-                sd = max(sd, p + spr - ask_trough)
-        long_drop[k] = ld
-        short_drop[k] = sd
-    return long_drop, short_drop
 
 
 @njit(cache=True, inline="always")
@@ -293,38 +224,9 @@ def descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price
 
 
 @njit(cache=True, inline="always")
-def bar_needs_ticks_nb(st, acct, adverse, favour, drop):
-    """False when a bar can be settled from its extremes: no stop level in reach, no stop-out, and
-    either no new equity high or one whose drawdown is known without ticks (see below). Then the
-    bar's lowest equity (at its adverse extreme) is booked as its drawdown candidate.
-
-    `adverse`/`favour` are the bar's worst and best price for the position (Bid low/high for a long,
-    Ask high/low for a short) and `drop` its largest adverse move in tick order. Only scalars and the
-    two state arrays are passed: every array argument costs reference counting on each call.
-    """
-    d = st[S.DIR]
-    e_min = equity_nb(st, acct, adverse, adverse)
-    e_max = equity_nb(st, acct, favour, favour)
-    peak = st[S.EQ_PEAK]
-    needs = (st[S.SL] > 0 and d * (adverse - st[S.SL]) <= 0) or (st[S.TP] > 0 and d * (favour - st[S.TP]) >= 0)
-    needs = needs or e_min * 100.0 <= acct[S.A_STOP_OUT] * st[S.MARGIN]
-    drop_money = drop * acct[S.A_LOTS] * acct[S.A_CONTRACT]
-    if not needs and e_max > peak:
-        # A new high inside the bar. Exact without ticks when profit converts linearly: the bar's own
-        # worst drop (from its running high) is lots x contract x its largest adverse move, and its
-        # relative drawdown cannot exceed that drop over the old peak.
-        needs = acct[S.A_PCONV] == CONV_DIV or peak <= 0 or drop_money / peak > st[S.EQ_DD_REL]
-    if not needs:
-        equity_tick_nb(st, e_min)
-        if e_max > peak:
-            st[S.EQ_DD] = max(st[S.EQ_DD], drop_money)
-            st[S.EQ_PEAK] = e_max
-    return needs
-
-
-@njit(cache=True, inline="always")
-def init_state_nb(acct):
-    st = np.zeros(S.N_STATE)
+def reset_state_nb(st, acct):
+    """Fresh state of a pass in the work array `st` (length N_STATE)."""
+    st[:] = 0.0
     dep = acct[S.A_DEPOSIT]
     st[S.BAL] = dep
     st[S.EQ_PEAK] = dep
@@ -333,7 +235,6 @@ def init_state_nb(acct):
     st[S.EQ_MIN] = dep
     st[S.LAST_EQ] = dep
     st[S.ENTRY_M1] = -1
-    return st
 
 
 @njit(cache=True)
@@ -355,88 +256,3 @@ def execute_nb(st, acct, deals, j0, sgn, bid, ask, sl, tp):
         close_nb(st, acct, deals, j0, bid if d > 0 else ask, DEAL_SIGNAL)
     if st[S.DIR] == 0.0:
         open_nb(st, acct, deals, j0, sgn, bid, ask, sl, tp)
-
-
-@njit(cache=True, inline="always")
-def sharpe_bar_nb(st, acct, eq):
-    """Per-bar equity log return (bars where equity did not change are skipped, as MT5 does)."""
-    last = st[S.LAST_EQ]
-    if eq != last and eq > 0 and last > 0:
-        r = np.log(eq / last)
-        st[S.SH_SUM] += r
-        st[S.SH_SUMSQ] += r * r
-        st[S.SH_N] += 1
-    st[S.LAST_EQ] = eq
-
-
-@njit(cache=True)
-def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop,
-                tf_open, tf_close, open_spread, close_spread, tf_high, tf_low, ask_high, ask_low,
-                long_drop, short_drop, swap_units, signal, sl, tp, acct, deals, out):
-    """Simulate one pass over all timeframe bars; metrics go to `out`, deals to `deals` (if sized).
-
-    The bar loop reads only per-timeframe-bar arrays (open/close with their M1 bar's spread), which
-    stay in cache; the M1 arrays are touched only when a bar needs its ticks.
-    """
-    st = init_state_nb(acct)
-    n = len(m1_start)
-    for k in range(n):
-        j0 = m1_start[k]
-        bid0 = tf_open[k]
-        if st[S.DIR] != 0.0 and swap_units[k] > 0:
-            rollover_nb(st, acct, swap_units[k], bid0, bid0 + open_spread[k])
-        if k > 0 and signal[k - 1] != 0:
-            execute_nb(st, acct, deals, j0, float(signal[k - 1]), bid0, bid0 + open_spread[k], sl, tp)
-        if st[S.DIR] != 0.0:
-            if st[S.DIR] > 0:
-                needs = bar_needs_ticks_nb(st, acct, tf_low[k], tf_high[k], long_drop[k])
-            else:
-                needs = bar_needs_ticks_nb(st, acct, ask_high[k], ask_low[k], short_drop[k])
-            if needs:
-                st[S.DESCENTS] += 1
-                descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first,
-                           j0, m1_stop[k])
-        sharpe_bar_nb(st, acct, equity_nb(st, acct, tf_close[k], tf_close[k] + close_spread[k]))
-    if st[S.DIR] != 0.0 and n > 0:
-        jl = m1_stop[n - 1] - 1
-        close_nb(st, acct, deals, jl, m1_close[jl] if st[S.DIR] > 0 else m1_close[jl] + spread_price[jl], DEAL_END)
-    metrics_nb(st, acct, out)
-
-
-@njit(cache=True)
-def metrics_nb(st, acct, out):
-    """MT5 report figures from the final state (defined values where a ratio is undefined)."""
-    dep = acct[S.A_DEPOSIT]
-    profit = st[S.BAL] - dep
-    trades = st[S.TRADES]
-    out[:] = 0.0
-    out[E.M_PROFIT] = profit
-    out[E.M_GROSS_PROFIT] = st[S.GROSS_PROFIT]
-    out[E.M_GROSS_LOSS] = st[S.GROSS_LOSS]
-    out[E.M_TOTAL_TRADES] = trades
-    out[E.M_TOTAL_DEALS] = st[S.DEALS]
-    out[E.M_PROFIT_FACTOR] = st[S.GROSS_PROFIT] / -st[S.GROSS_LOSS] if st[S.GROSS_LOSS] < 0 else 0.0
-    out[E.M_EXPECTED_PAYOFF] = profit / trades if trades > 0 else 0.0
-    out[E.M_BALANCE_DD_ABS] = max(dep - st[S.BAL_MIN], 0.0)
-    out[E.M_BALANCE_DD_MAX] = st[S.BAL_DD]
-    out[E.M_BALANCE_DD_REL_PCT] = st[S.BAL_DD_REL] * 100.0
-    out[E.M_EQUITY_DD_ABS] = max(dep - st[S.EQ_MIN], 0.0)
-    out[E.M_EQUITY_DD_MAX] = st[S.EQ_DD]
-    out[E.M_EQUITY_DD_REL_PCT] = st[S.EQ_DD_REL] * 100.0
-    out[E.M_RECOVERY_FACTOR] = profit / st[S.EQ_DD] if st[S.EQ_DD] > 0 else 0.0
-    sharpe = 0.0
-    n = st[S.SH_N]
-    if n >= 2:
-        mean = st[S.SH_SUM] / n
-        var = st[S.SH_SUMSQ] / n - mean * mean
-        if var > 0:
-            sharpe = max(mean / np.sqrt(var) * np.sqrt(acct[S.A_BARS_PER_YEAR]), -5.0)
-    out[E.M_SHARPE_RATIO] = sharpe
-    out[E.M_WIN_RATE] = st[S.WINS] / trades * 100.0 if trades > 0 else 0.0
-    out[E.M_WINS] = st[S.WINS]
-    out[E.M_LONG_TRADES] = st[S.LONGS]
-    out[E.M_SHORT_TRADES] = st[S.SHORTS]
-    out[E.M_NO_MONEY] = st[S.NO_MONEY]
-    out[E.M_STOP_OUTS] = st[S.STOP_OUTS]
-    out[E.M_FINAL_BALANCE] = st[S.BAL]
-

@@ -10,7 +10,8 @@ import pandas as pd
 from rayga.data.market import MarketData
 from rayga.errors import ConfigError
 from rayga.metrics.complex import complex_criterion
-from rayga.sim._nb import simulate_nb
+from rayga.sim import _nb_state as S
+from rayga.sim._nb_loop import simulate_nb
 from rayga.sim.account import AccountConfig
 from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, M, N_METRICS
 from rayga.sim.prepared import SimData, prepare
@@ -80,7 +81,7 @@ def backtest(md: MarketData, strategy: Strategy, genome: np.ndarray, account: Ac
     sl, tp = strategy.stops(genome)
     deals = np.zeros(2 * int(np.count_nonzero(signal)) + 4, DEAL_DTYPE)
     out = np.zeros((1, N_METRICS))
-    simulate_nb(*data.kernel_args(), signal, sl, tp, data.acct, deals, out[0])
+    simulate_nb(*data.kernel_args(), signal, sl, tp, data.acct, np.empty(S.N_STATE), deals, out[0])
     finish_metrics(out)
     n_deals = int(out[0, M["total_deals"]])
     rec = deals[:n_deals]

@@ -9,7 +9,7 @@ import numpy as np
 from rayga.data.bars import M1_NS
 from rayga.data.market import MarketData
 from rayga.data.timezones import to_local
-from rayga.sim._nb import low_first_nb, tf_drops_nb, tf_extremes_nb
+from rayga.sim._nb_prep import low_first_nb, tf_drops_nb, tf_extremes_nb
 from rayga.sim.account import AccountConfig
 
 DAY_NS = 1440 * M1_NS

@@ -3,7 +3,8 @@
 import numpy as np
 from numba import njit, prange
 
-from rayga.sim._nb import simulate_nb
+from rayga.sim._nb_loop import simulate_nb
+from rayga.sim._nb_state import N_STATE
 
 
 @njit(cache=True)
@@ -12,14 +13,20 @@ def cross_signal_nb(fast, slow):
     0 otherwise and wherever either average is not yet defined (warm-up)."""
     n = len(fast)
     out = np.zeros(n, dtype=np.int8)
-    for k in range(1, n):
-        f0, s0, f1, s1 = fast[k - 1], slow[k - 1], fast[k], slow[k]
-        if np.isnan(f0) or np.isnan(s0) or np.isnan(f1) or np.isnan(s1):
-            continue
-        if f1 > s1 and f0 <= s0:
+    start = 1
+    while start < n and (np.isnan(fast[start - 1]) or np.isnan(slow[start - 1])):
+        start += 1  # averages stay defined once they are (no NaN in the bars)
+    above = fast[start - 1] > slow[start - 1] if start < n else False
+    below = fast[start - 1] < slow[start - 1] if start < n else False
+    for k in range(start, n):
+        now_above = fast[k] > slow[k]
+        now_below = fast[k] < slow[k]
+        if now_above and not above:
             out[k] = 1
-        elif f1 < s1 and f0 >= s0:
+        elif now_below and not below:
             out[k] = -1
+        above = now_above
+        below = now_below
     return out
 
 
@@ -29,6 +36,7 @@ def ma_cross_batch_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_firs
                       acct, deals, out):
     """One pass per genome g: MA-cross signals from shared indicator rows, then the simulation."""
     for g in prange(len(fast_row)):
+        st = np.empty(N_STATE)
         signal = cross_signal_nb(ma_table[fast_row[g]], ma_table[slow_row[g]])
         simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop,
-                    tf_open, tf_close, open_spread, close_spread, tf_high, tf_low, ask_high, ask_low, long_drop, short_drop, swap_units, signal, sl[g], tp[g], acct, deals, out[g])
+                    tf_open, tf_close, open_spread, close_spread, tf_high, tf_low, ask_high, ask_low, long_drop, short_drop, swap_units, signal, sl[g], tp[g], acct, st, deals, out[g])

@@ -9,7 +9,8 @@ from rayga.data.bars import M1Bars
 from rayga.data.market import MarketData
 from rayga.data.symbols import symbol_spec
 from rayga.sim import _nb_state as S
-from rayga.sim._nb import low_first_nb, simulate_nb
+from rayga.sim._nb_loop import simulate_nb
+from rayga.sim._nb_prep import low_first_nb
 from rayga.sim.account import AccountConfig
 from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, N_METRICS
 from rayga.sim.prepared import prepare
@@ -21,7 +22,7 @@ def run_both(md, account, signal, sl, tp):
     data = prepare(md, account)
     deals = np.zeros(2 * int(np.count_nonzero(signal)) + 4, DEAL_DTYPE)
     out = np.zeros(N_METRICS)
-    simulate_nb(*data.kernel_args(), signal, float(sl), float(tp), data.acct, deals, out)
+    simulate_nb(*data.kernel_args(), signal, float(sl), float(tp), data.acct, np.empty(S.N_STATE), deals, out)
     a = data.acct
     ref, ref_deals = simulate(
         data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start, data.m1_stop,
@@ -50,7 +51,7 @@ def test_tick_order_rule():
         assert (ticks[1] == 0.5) == low_first_nb(o, c)[i]
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(int(__import__("os").environ.get("RAYGA_REF_SEEDS", "12"))))
 def test_random_passes_equal_reference(seed):
     rng = np.random.default_rng(seed)
     m1 = random_m1(6000, seed)
@@ -70,7 +71,7 @@ def test_random_passes_equal_reference(seed):
                             stop_fill="market" if seed % 2 else "order")
     sl, tp = [(0, 0), (150, 300), (50, 0), (0, 80)][seed % 4]
     got, ref, fast_deals, ref_deals = run_both(md, account, signal, sl, tp)
-    assert ref["total_trades"] >= 3
+    assert ref["total_trades"] + ref["no_money"] >= 2
     assert fast_deals == ref_deals
     assert_same(got, ref)
     if seed % 3 == 2:

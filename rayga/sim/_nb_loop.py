@@ -1,0 +1,177 @@
+"""The bar loop of one pass and its metrics (kernel-only module).
+
+The loop walks timeframe bars with the open position's hot state in local variables (registers) and
+descends to M1 ticks (`_nb.descend_nb`) only inside bars where a stop, take-profit or stop-out level
+is in reach, or where a new equity high leaves the exact drawdown unknown. Elsewhere a bar is
+settled from its extremes: its adverse extreme is its lowest equity, and a new high inside it can
+add at most lots x contract x the bar's largest adverse move (precomputed in tick order) to the
+money drawdown, and at most that over the old peak to the relative drawdown.
+"""
+
+import numpy as np
+from numba import njit
+
+from rayga.sim import _nb_state as S
+from rayga.sim import enums as E
+from rayga.sim._nb import close_nb, conv_nb, descend_nb, execute_nb, reset_state_nb, rollover_nb
+from rayga.sim.enums import CONV_DIV, DEAL_END
+
+
+@njit(cache=True, inline="always")
+def log1p_nb(x):
+    """log(1 + x). Per-bar equity changes are small: for |x| < 0.01 a 7-term series has a relative
+    error below |x|**7 / 8 < 2e-15 and, unlike a call to log1p, pipelines across bars."""
+    if abs(x) < 0.01:
+        return x * (1.0 - x * (0.5 - x * (1.0 / 3.0 - x * (0.25 - x * (0.2 - x * (1.0 / 6.0 - x / 7.0))))))
+    return np.log1p(x)
+
+
+@njit(cache=True, inline="always")
+def read_position_nb(st):
+    return st[S.DIR], st[S.ENTRY], st[S.SL], st[S.TP], st[S.MARGIN], st[S.BAL] + st[S.SWAP], st[S.BAL]
+
+
+@njit(cache=True, inline="always")
+def read_hot_nb(st):
+    return (st[S.EQ_PEAK], st[S.EQ_DD], st[S.EQ_DD_REL], st[S.EQ_MIN], st[S.LAST_EQ], st[S.SH_SUM],
+            st[S.SH_SUMSQ], st[S.SH_N])
+
+
+@njit(cache=True, inline="always")
+def settle_nb(peak, trough, dd, rel):
+    """Book the pending drawdown candidate (peak - lowest equity since that peak)."""
+    dd = max(dd, peak - trough)
+    if peak > 0:
+        rel = max(rel, (peak - trough) / peak)
+    return dd, rel
+
+
+@njit(cache=True, inline="always")
+def write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn):
+    st[S.EQ_PEAK] = peak
+    st[S.EQ_DD] = dd
+    st[S.EQ_DD_REL] = rel
+    st[S.EQ_MIN] = eq_min
+    st[S.LAST_EQ] = last
+    st[S.SH_SUM] = s1
+    st[S.SH_SUMSQ] = s2
+    st[S.SH_N] = sn
+
+
+@njit(cache=True, _nrt=False)
+def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop,
+                tf_open, tf_close, open_spread, close_spread, tf_high, tf_low, ask_high, ask_low,
+                long_drop, short_drop, swap_units, signal, sl, tp, acct, st, deals, out):
+    """Simulate one pass over all timeframe bars; metrics go to `out`, deals to `deals` (if sized).
+    `st` is a work array of length N_STATE. Compiled without reference counting: it allocates nothing."""
+    reset_state_nb(st, acct)
+    units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
+    so = acct[S.A_STOP_OUT]
+    pconv = int(acct[S.A_PCONV])
+    d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
+    peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
+    trough = peak  # lowest equity since `peak` whose drawdown is not yet booked into dd/rel
+    n = len(m1_start)
+    for k in range(n):
+        sig = signal[k - 1] if k > 0 else 0
+        if sig != 0 or (d != 0.0 and swap_units[k] > 0):  # something happens on the bar's first tick
+            dd, rel = settle_nb(peak, trough, dd, rel)
+            trough = peak
+            write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
+            bid0 = tf_open[k]
+            ask0 = bid0 + open_spread[k]
+            if d != 0.0 and swap_units[k] > 0:
+                rollover_nb(st, acct, swap_units[k], bid0, ask0)
+            if sig != 0:
+                execute_nb(st, acct, deals, m1_start[k], float(sig), bid0, ask0, sl, tp)
+            d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
+            peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
+            trough = peak
+        if d != 0.0:
+            if d > 0:
+                adverse, favour, drop = tf_low[k], tf_high[k], long_drop[k]
+            else:
+                adverse, favour, drop = ask_high[k], ask_low[k], short_drop[k]
+            e_min = base + d * (adverse - entry) * units * conv_nb(pconv, adverse)
+            e_max = base + d * (favour - entry) * units * conv_nb(pconv, favour)
+            needs = (sl_px > 0 and d * (adverse - sl_px) <= 0) or (tp_px > 0 and d * (favour - tp_px) >= 0)
+            needs = needs or e_min * 100.0 <= so * margin
+            drop_money = drop * units
+            if not needs and e_max > peak:
+                needs = pconv == CONV_DIV or peak <= 0 or drop_money / peak > rel
+            if needs:
+                dd, rel = settle_nb(peak, trough, dd, rel)
+                write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
+                st[S.DESCENTS] += 1
+                descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first,
+                           m1_start[k], m1_stop[k])
+                d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
+                peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
+                trough = peak
+            else:
+                if e_min > peak:  # the whole bar is above the old peak
+                    dd, rel = settle_nb(peak, trough, dd, rel)
+                    peak = e_min
+                    trough = e_min
+                trough = min(trough, e_min)
+                eq_min = min(eq_min, e_min)
+                if e_max > peak:
+                    dd, rel = settle_nb(peak, trough, dd, rel)
+                    dd = max(dd, drop_money)
+                    peak = e_max
+                    trough = e_max
+        eq = bal
+        if d != 0.0:
+            px = tf_close[k] if d > 0 else tf_close[k] + close_spread[k]
+            eq = base + d * (px - entry) * units * conv_nb(pconv, px)
+        if eq != last and eq > 0 and last > 0:  # per-bar log return; unchanged bars skipped as in MT5
+            r = log1p_nb((eq - last) / last)
+            s1 += r
+            s2 += r * r
+            sn += 1
+        last = eq
+    dd, rel = settle_nb(peak, trough, dd, rel)
+    write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
+    if st[S.DIR] != 0.0 and n > 0:
+        jl = m1_stop[n - 1] - 1
+        close_nb(st, acct, deals, jl, m1_close[jl] if st[S.DIR] > 0 else m1_close[jl] + spread_price[jl], DEAL_END)
+    metrics_nb(st, acct, out)
+
+
+@njit(cache=True)
+def metrics_nb(st, acct, out):
+    """MT5 report figures from the final state (defined values where a ratio is undefined)."""
+    dep = acct[S.A_DEPOSIT]
+    profit = st[S.BAL] - dep
+    trades = st[S.TRADES]
+    out[:] = 0.0
+    out[E.M_PROFIT] = profit
+    out[E.M_GROSS_PROFIT] = st[S.GROSS_PROFIT]
+    out[E.M_GROSS_LOSS] = st[S.GROSS_LOSS]
+    out[E.M_TOTAL_TRADES] = trades
+    out[E.M_TOTAL_DEALS] = st[S.DEALS]
+    out[E.M_PROFIT_FACTOR] = st[S.GROSS_PROFIT] / -st[S.GROSS_LOSS] if st[S.GROSS_LOSS] < 0 else 0.0
+    out[E.M_EXPECTED_PAYOFF] = profit / trades if trades > 0 else 0.0
+    out[E.M_BALANCE_DD_ABS] = max(dep - st[S.BAL_MIN], 0.0)
+    out[E.M_BALANCE_DD_MAX] = st[S.BAL_DD]
+    out[E.M_BALANCE_DD_REL_PCT] = st[S.BAL_DD_REL] * 100.0
+    out[E.M_EQUITY_DD_ABS] = max(dep - st[S.EQ_MIN], 0.0)
+    out[E.M_EQUITY_DD_MAX] = st[S.EQ_DD]
+    out[E.M_EQUITY_DD_REL_PCT] = st[S.EQ_DD_REL] * 100.0
+    out[E.M_RECOVERY_FACTOR] = profit / st[S.EQ_DD] if st[S.EQ_DD] > 0 else 0.0
+    sharpe = 0.0
+    n = st[S.SH_N]
+    if n >= 2:
+        mean = st[S.SH_SUM] / n
+        var = st[S.SH_SUMSQ] / n - mean * mean
+        if var > 0:
+            sharpe = max(mean / np.sqrt(var) * np.sqrt(acct[S.A_BARS_PER_YEAR]), -5.0)
+    out[E.M_SHARPE_RATIO] = sharpe
+    out[E.M_WIN_RATE] = st[S.WINS] / trades * 100.0 if trades > 0 else 0.0
+    out[E.M_WINS] = st[S.WINS]
+    out[E.M_LONG_TRADES] = st[S.LONGS]
+    out[E.M_SHORT_TRADES] = st[S.SHORTS]
+    out[E.M_NO_MONEY] = st[S.NO_MONEY]
+    out[E.M_STOP_OUTS] = st[S.STOP_OUTS]
+    out[E.M_FINAL_BALANCE] = st[S.BAL]
+
