@@ -52,6 +52,22 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rayga.config import load_config
+    from rayga.runner import apply_sets, as_json, as_text, default_out_dir, run_backtest, write_deals
+
+    config = apply_sets(load_config(args.config), args.set or [])
+    run = run_backtest(config)
+    out_dir = Path(args.out) if args.out else default_out_dir(config)
+    deals_path = write_deals(run, out_dir)
+    for warning in run.warnings:
+        print(f"rayga: warning: {warning}", file=sys.stderr)
+    print(as_json(run, deals_path) if args.json else as_text(run, deals_path))
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from rayga.demo import run_demo
 
@@ -68,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the default job on the embedded synthetic data (or CONFIG)")
     demo.add_argument("config", nargs="?", help="TOML config (default: embedded synthetic EURUSD-like data)")
     demo.set_defaults(func=_cmd_demo)
+
+    bt = sub.add_parser("backtest", help="run one pass of a config and print its MT5 metrics")
+    bt.add_argument("config", nargs="?", help="TOML config (default: embedded synthetic data, MA cross)")
+    bt.add_argument("--set", action="append", metavar="NAME=VALUE",
+                    help="override a strategy parameter (fast=12) or a config key (account.lots=10); repeatable")
+    bt.add_argument("--json", action="store_true", help="print the result as JSON")
+    bt.add_argument("--out", metavar="DIR", help="folder for deals.csv (default: rayga_runs/backtest-...)")
+    bt.set_defaults(func=_cmd_backtest)
 
     data = sub.add_parser("data", help="import and inspect market data")
     data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")

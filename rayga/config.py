@@ -17,6 +17,7 @@ from rayga.data.market import check_timeframe
 from rayga.data.readers import FORMATS
 from rayga.data.timezones import check_zone
 from rayga.errors import ConfigError, DataError
+from rayga.sim.account import AccountConfig
 
 MODELLING = ("m1_ohlc", "open_prices")
 
@@ -63,18 +64,83 @@ class DataConfig:
             raise ConfigError(f"`end` ({self.end}) must be after `start` ({self.start}); set them {where}")
 
 
+CRITERIA = {  # MT5 optimization criterion -> (metric, maximize)
+    "balance": ("profit", True), "profit_factor": ("profit_factor", True),
+    "expected_payoff": ("expected_payoff", True), "drawdown": ("balance_dd_rel_pct", False),
+    "recovery": ("recovery_factor", True), "sharpe": ("sharpe_ratio", True), "complex": ("complex_criterion", True),
+}
+
+
+@dataclass(frozen=True)
+class StrategyConfig:
+    """[strategy] name and [strategy.params]: name = value, or name = {start, step, stop[, value]}."""
+
+    name: str = "ma_cross"
+    params: dict[str, Any] = field(default_factory=dict)
+    file: str = field(default="<defaults>", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        where = f"under [strategy.params] in {self.file}"
+        from rayga.sim.enums import METRICS
+
+        for key, value in self.params.items():
+            if key in METRICS:
+                raise ConfigError(f"parameter `{key}` has a metric's name; rename it {where}")
+            if isinstance(value, dict):
+                extra = set(value) - {"start", "step", "stop", "value"}
+                if extra or not {"start", "stop"} <= set(value):
+                    raise ConfigError(f"`{key}` must be a number or {{start, step, stop}} (got {value!r}); set it {where}")
+                for part, v in value.items():
+                    if isinstance(v, bool) or not isinstance(v, int | float):
+                        raise ConfigError(f"`{key}.{part}` must be a number (got {v!r}) {where}")
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"`{key}` must be a number or {{start, step, stop}} (got {value!r}); set it {where}")
+
+    def single_values(self) -> dict[str, float]:
+        """The value each parameter takes in a single backtest (`value`, else `start` of a range)."""
+        return {k: float(v.get("value", v["start"]) if isinstance(v, dict) else v) for k, v in self.params.items()}
+
+
+@dataclass(frozen=True)
+class OptimizationConfig:
+    """[optimization]: search mode, criterion, seed, forward period and the evaluation engine."""
+
+    mode: str = "genetic"
+    criterion: str = "complex"
+    seed: int = 1
+    forward: str | None = None
+    engine: str = "numba"
+    file: str = field(default="<defaults>", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        where = f"under [optimization] in {self.file}"
+        choices = {"mode": ("genetic", "complete", "auto"), "criterion": tuple(CRITERIA), "engine": ("numba", "vectorbt")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                hint = difflib.get_close_matches(str(getattr(self, name)), allowed, n=1)
+                also = f"; did you mean \"{hint[0]}\"?" if hint else ""
+                raise ConfigError(f"`{name}` must be one of {', '.join(allowed)} (got {getattr(self, name)!r}){also}; "
+                                  f"set it {where}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ConfigError(f"`seed` must be a whole number (got {self.seed!r}); set it {where}")
+
+
 @dataclass(frozen=True)
 class Config:
     """A whole run configuration. Sections not yet known to this version are kept raw in `extra`."""
 
     data: DataConfig = field(default_factory=DataConfig)
     symbol: dict[str, Any] = field(default_factory=dict)
+    account: AccountConfig = field(default_factory=AccountConfig)
+    strategy: StrategyConfig = field(default_factory=StrategyConfig)
+    optimization: OptimizationConfig = field(default_factory=OptimizationConfig)
     extra: dict[str, Any] = field(default_factory=dict)
     file: str = "<defaults>"
 
 
-_SECTIONS = {"data": DataConfig}
-_OPEN_SECTIONS = ("symbol", "account", "strategy", "optimization", "tester", "report")
+_SECTIONS = {"data": DataConfig, "account": AccountConfig, "strategy": StrategyConfig,
+             "optimization": OptimizationConfig}
+_OPEN_SECTIONS = ("symbol", "tester", "report")
 
 
 def _build(cls: type, table: str, raw: Any, file: str) -> Any:
@@ -99,18 +165,18 @@ def parse_config(raw: dict[str, Any], file: str = "<config>") -> Config:
             known = [*_SECTIONS, *_OPEN_SECTIONS]
             hint = difflib.get_close_matches(key, known, n=1)
             raise ConfigError(f"unknown table [{key}] in {file}" + (f"; did you mean [{hint[0]}]?" if hint else ""))
-    data = _build(DataConfig, "data", raw.get("data", {}), file)
+    built = {name: _build(cls, name, raw.get(name, {}), file) for name, cls in _SECTIONS.items()}
     symbol = raw.get("symbol", {})
     if not isinstance(symbol, dict):
         raise ConfigError(f"[symbol] must be a table in {file}")
-    extra = {k: v for k, v in raw.items() if k not in ("data", "symbol")}
-    return Config(data=data, symbol=dict(symbol), extra=extra, file=file)
+    extra = {k: v for k, v in raw.items() if k not in (*_SECTIONS, "symbol")}
+    return Config(**built, symbol=dict(symbol), extra=extra, file=file)
 
 
 def load_config(path: str | Path | None) -> Config:
     """Read a TOML config; `None` gives the embedded default (synthetic data)."""
     if path is None:
-        return Config()
+        return Config()  # the embedded default: synthetic data, MA cross, 1 lot on 100,000 USD at 1:100
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such config file")
@@ -120,7 +186,7 @@ def load_config(path: str | Path | None) -> Config:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text; save the config as UTF-8") from None
-    return parse_config(raw, str(path))
+    return with_data_source(parse_config(raw, str(path)), path.resolve().parent)
 
 
 def with_data_source(config: Config, relative_to: Path) -> Config:

@@ -1,28 +1,29 @@
-"""The default job: what `rayga demo` runs on the embedded synthetic data (or a given config)."""
+"""The default job: what `rayga demo` runs on the embedded synthetic data (or a given config).
+
+Today: load the data, report its bars and gaps, and backtest the config's strategy with its default
+parameter values; the optimizer joins it when it lands.
+"""
 
 from __future__ import annotations
 
-import time
+import sys
 from pathlib import Path
 
-from rayga.config import load_config, with_data_source
+from rayga.config import load_config
 from rayga.data.gaps import summarize
-from rayga.data.load import load_market_data
+from rayga.runner import as_text, default_out_dir, run_backtest, write_deals
 
 
 def run_demo(config_path: str | None) -> int:
     config = load_config(config_path)
-    if config_path:
-        config = with_data_source(config, Path(config_path).resolve().parent)
-    d = config.data
-    t0 = time.perf_counter()
-    md = load_market_data(d.source, d.symbol, d.start, d.end, d.timeframe, d.server_tz, config.symbol, d.format, d.tz)
-    bars = md.bars()
-    seconds = time.perf_counter() - t0
-    if md.synthetic:
-        print(f"data: {md.source}")
-    print(f"market data: {md.label}")
+    run = run_backtest(config)
+    md = run.market
+    print("bars and gaps of the data:")
     for line in summarize(md.m1.time).lines():
         print(f"  {line}")
-    print(f"  {len(bars):,} {md.timeframe} bars built in {seconds:.2f} s (server time {md.server_tz})")
+    print(f"  {len(md.bars()):,} {md.timeframe} bars (server time {md.server_tz})")
+    deals = write_deals(run, Path(default_out_dir(config)))
+    for warning in run.warnings:
+        print(f"rayga: warning: {warning}", file=sys.stderr)
+    print(as_text(run, deals))
     return 0

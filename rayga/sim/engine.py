@@ -72,9 +72,9 @@ class BacktestResult:
 
 
 def backtest(md: MarketData, strategy: Strategy, genome: np.ndarray, account: AccountConfig,
-             data: SimData | None = None) -> BacktestResult:
+             data: SimData | None = None, modelling: str = "m1_ohlc") -> BacktestResult:
     """Run one pass and keep its deals."""
-    data = data or prepare(md, account)
+    data = data or prepare(md, account, modelling)
     genome = as_genomes(strategy, genome)[0]
     strategy.check_genomes(genome[None, :])
     signal = strategy.signals(data, genome)
@@ -86,7 +86,7 @@ def backtest(md: MarketData, strategy: Strategy, genome: np.ndarray, account: Ac
     n_deals = int(out[0, M["total_deals"]])
     rec = deals[:n_deals]
     frame = pd.DataFrame({
-        "time": pd.DatetimeIndex(md.m1.time[rec["m1_index"]].view("datetime64[ns]"), tz="UTC"),
+        "time": pd.DatetimeIndex(data.m1_time[rec["m1_index"]].view("datetime64[ns]"), tz="UTC"),
         "type": np.where(rec["direction"] > 0, "buy", "sell"),
         "entry": np.where(rec["entry"] == 1, "in", "out"),
         "volume": rec["lots"], "price": rec["price"], "commission": rec["commission"], "swap": rec["swap"],

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from rayga.data.bars import M1_NS
-from rayga.data.market import MarketData
+from rayga.data.bars import M1_NS, M1Bars
+from rayga.data.market import MarketData, TimeframeBars
 from rayga.data.timezones import to_local
 from rayga.sim._nb_prep import low_first_nb, tf_drops_nb, tf_extremes_nb
 from rayga.sim.account import AccountConfig
@@ -37,8 +38,10 @@ def swap_units(tf_time: np.ndarray, server_tz: str) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class SimData:
-    """Contiguous arrays for the kernels (shared read-only by every pass)."""
+    """Contiguous arrays for the kernels (shared read-only by every pass). The "M1" arrays are the bars
+    whose OHLC are the ticks: M1 bars, or the timeframe bars themselves in open-prices modelling."""
 
+    m1_time: np.ndarray
     m1_open: np.ndarray
     m1_high: np.ndarray
     m1_low: np.ndarray
@@ -68,10 +71,23 @@ class SimData:
                 self.long_drop, self.short_drop, self.swap_units)
 
 
-def prepare(md: MarketData, account: AccountConfig) -> SimData:
-    """Arrays of `md` on its timeframe with the account's spread rule and terms."""
+def open_prices_view(md: MarketData) -> tuple[M1Bars, TimeframeBars]:
+    """MT5 "Open prices only": each timeframe bar is the one bar whose four OHLC points are the ticks
+    (SL/TP still trigger on them); its spread is that of its first M1 bar."""
     bars = md.bars()
-    m1 = md.m1
+    first = bars.m1_start
+    m1 = M1Bars(time=bars.time, open=bars.open, high=bars.high, low=bars.low, close=bars.close,
+                spread=md.m1.spread[first], tick_volume=md.m1.tick_volume[first], volume=md.m1.volume[first])
+    idx = np.arange(len(bars), dtype=np.int64)
+    return m1, dataclasses.replace(bars, m1_start=idx, m1_stop=idx + 1)
+
+
+def prepare(md: MarketData, account: AccountConfig, modelling: str = "m1_ohlc") -> SimData:
+    """Arrays of `md` on its timeframe with the account's spread rule and terms."""
+    if modelling == "open_prices":
+        m1, bars = open_prices_view(md)
+    else:
+        bars, m1 = md.bars(), md.m1
     default_spread = md.symbol.spread_points if account.spread_points is None else account.spread_points
     spread_price = np.where(m1.spread > 0, m1.spread, default_spread) * md.symbol.point
     ask_high, ask_low = tf_extremes_nb(m1.high, m1.low, spread_price, bars.m1_start, bars.m1_stop)
@@ -80,7 +96,7 @@ def prepare(md: MarketData, account: AccountConfig) -> SimData:
                                         bars.m1_start, bars.m1_stop)
     years = max((m1.time[-1] - m1.time[0]) / YEAR_NS, 1.0 / 365.25)
     return SimData(
-        m1_open=m1.open, m1_high=m1.high, m1_low=m1.low, m1_close=m1.close, spread_price=spread_price,
+        m1_time=m1.time, m1_open=m1.open, m1_high=m1.high, m1_low=m1.low, m1_close=m1.close, spread_price=spread_price,
         low_first=low_first, m1_start=bars.m1_start, m1_stop=bars.m1_stop,
         tf_open=bars.open, tf_high=bars.high, tf_low=bars.low, tf_close=bars.close,
         open_spread=spread_price[bars.m1_start], close_spread=spread_price[bars.m1_stop - 1],
