@@ -46,6 +46,14 @@ def equity_nb(st, acct, bid, ask):
     return st[S.BAL] + st[S.SWAP] + floating_nb(st, acct, bid, ask)
 
 
+@njit(cache=True, inline="always")
+def cents_nb(x):
+    """Money booked on a deal, rounded to the account currency's cents (half away from zero), as MT5
+    books deal profit and swap; floating equity stays unrounded."""
+    r = np.floor(abs(x) * 100.0 + 0.5) / 100.0
+    return r if x >= 0 else -r
+
+
 @njit(cache=True)
 def record_nb(deals, st, m1_index, direction, entry, reason, lots, price, commission, swap, profit):
     n = int(st[S.N_DEALS])
@@ -102,9 +110,9 @@ def close_nb(st, acct, deals, m1_index, price, reason):
     d = st[S.DIR]
     lots = acct[S.A_LOTS]
     units = lots * acct[S.A_CONTRACT]
-    profit = d * (price - st[S.ENTRY]) * units * conv_nb(int(acct[S.A_PCONV]), price)
+    profit = cents_nb(d * (price - st[S.ENTRY]) * units * conv_nb(int(acct[S.A_PCONV]), price))
     commission = -acct[S.A_COMM] * lots
-    swap = st[S.SWAP]
+    swap = cents_nb(st[S.SWAP])
     result = profit + commission + swap
     st[S.SWAP] = 0.0
     st[S.DIR] = 0.0
@@ -135,14 +143,12 @@ def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp):
     st[S.ENTRY] = price
     st[S.MARGIN] = margin
     st[S.ENTRY_M1] = m1_index
-    if acct[S.A_STOP_MODE] == STOPS_VECTORBT:
-        sl_dist = sl * price
-        tp_dist = tp * price
+    if acct[S.A_STOP_MODE] == STOPS_VECTORBT:  # fractions of the entry price, vectorbt's arithmetic
+        st[S.SL] = price * (1.0 - direction * sl) if sl > 0 else 0.0
+        st[S.TP] = price * (1.0 + direction * tp) if tp > 0 else 0.0
     else:
-        sl_dist = sl * acct[S.A_POINT]
-        tp_dist = tp * acct[S.A_POINT]
-    st[S.SL] = price - direction * sl_dist if sl > 0 else 0.0
-    st[S.TP] = price + direction * tp_dist if tp > 0 else 0.0
+        st[S.SL] = price - direction * sl * acct[S.A_POINT] if sl > 0 else 0.0
+        st[S.TP] = price + direction * tp * acct[S.A_POINT] if tp > 0 else 0.0
     commission = -acct[S.A_COMM] * lots
     deal_result_nb(st, commission)
     record_nb(deals, st, m1_index, direction, 1, DEAL_SIGNAL, lots, price, commission, 0.0, 0.0)

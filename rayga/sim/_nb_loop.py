@@ -13,8 +13,10 @@ from numba import njit
 
 from rayga.sim import _nb_state as S
 from rayga.sim import enums as E
-from rayga.sim._nb import close_nb, conv_nb, descend_nb, execute_nb, reset_state_nb, rollover_nb
-from rayga.sim.enums import CONV_DIV, DEAL_END
+from rayga.sim._nb import (
+    close_nb, conv_nb, descend_nb, execute_nb, reset_state_nb, rollover_nb, vbt_bar_stop_nb,
+)
+from rayga.sim.enums import CONV_DIV, DEAL_END, STOPS_VECTORBT
 
 
 @njit(cache=True, inline="always")
@@ -68,6 +70,7 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
     units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
     so = acct[S.A_STOP_OUT]
     pconv = int(acct[S.A_PCONV])
+    vbt_stops = acct[S.A_STOP_MODE] == STOPS_VECTORBT
     d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
     peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
     trough = peak  # lowest equity since `peak` whose drawdown is not yet booked into dd/rel
@@ -82,6 +85,12 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
             ask0 = bid0 + open_spread[k]
             if d != 0.0 and swap_units[k] > 0:
                 rollover_nb(st, acct, swap_units[k], bid0, ask0)
+            if sig != 0 and vbt_stops and d != 0.0 and m1_start[k] > st[S.ENTRY_M1]:
+                # vectorbt checks a position's stops before the bar's signal and drops the signal
+                # when a stop fires on that bar
+                j0 = m1_start[k]
+                if vbt_bar_stop_nb(st, acct, deals, j0, m1_open[j0], m1_high[j0], m1_low[j0]):
+                    sig = 0
             if sig != 0:
                 execute_nb(st, acct, deals, m1_start[k], float(sig), bid0, ask0, sl, tp)
             d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
@@ -96,6 +105,8 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
             e_max = base + d * (favour - entry) * units * conv_nb(pconv, favour)
             needs = (sl_px > 0 and d * (adverse - sl_px) <= 0) or (tp_px > 0 and d * (favour - tp_px) >= 0)
             needs = needs or e_min * 100.0 <= so * margin
+            if vbt_stops and d < 0:  # vectorbt checks a short's stops on Bid bars
+                needs = needs or (sl_px > 0 and tf_high[k] >= sl_px) or (tp_px > 0 and tf_low[k] <= tp_px)
             drop_money = drop * units
             if not needs and e_max > peak:
                 needs = pconv == CONV_DIV or peak <= 0 or drop_money / peak > rel

@@ -61,9 +61,12 @@ def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop
             return s["bal"] + (bid - pos["entry"]) * units * conv(bid)
         return s["bal"] + (pos["entry"] - ask) * units * conv(ask)
 
+    def cents(x):  # MT5 books deal money in cents, half away from zero
+        return math.copysign(math.floor(abs(x) * 100.0 + 0.5) / 100.0, x) if x else 0.0
+
     def close(j, price, reason):
         d = pos["dir"]
-        profit = d * (price - pos["entry"]) * units * conv(price)
+        profit = cents(d * (price - pos["entry"]) * units * conv(price))
         result = profit - commission * lots
         pos.clear()
         book(result)
