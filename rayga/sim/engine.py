@@ -73,18 +73,25 @@ class BacktestResult:
 
 def backtest(md: MarketData, strategy: Strategy, genome: np.ndarray, account: AccountConfig,
              data: SimData | None = None, modelling: str = "m1_ohlc") -> BacktestResult:
-    """Run one pass and keep its deals."""
+    """Run one pass of a strategy genome and keep its deals."""
     data = data or prepare(md, account, modelling)
     genome = as_genomes(strategy, genome)[0]
     strategy.check_genomes(genome[None, :])
-    signal = strategy.signals(data, genome)
     sl, tp = strategy.stops(genome)
+    return run_signals(data, strategy.signals(data, genome), sl, tp)
+
+
+def run_signals(data: SimData, signal: np.ndarray, sl: float = 0.0, tp: float = 0.0) -> BacktestResult:
+    """Backtest given decisions: signal[k] = +1 buy / -1 sell / 0 at the close of timeframe bar k
+    (executed on the first tick of bar k + 1); SL/TP in points (fractions in vectorbt stop mode)."""
+    signal = np.ascontiguousarray(signal, dtype=np.int8)
+    if len(signal) != len(data.m1_start):
+        raise ConfigError(f"signal has {len(signal)} values; the data has {len(data.m1_start)} timeframe bars")
     deals = np.zeros(2 * int(np.count_nonzero(signal)) + 4, DEAL_DTYPE)
     out = np.zeros((1, N_METRICS))
-    simulate_nb(*data.kernel_args(), signal, sl, tp, data.acct, np.empty(S.N_STATE), deals, out[0])
+    simulate_nb(*data.kernel_args(), signal, float(sl), float(tp), data.acct, np.empty(S.N_STATE), deals, out[0])
     finish_metrics(out)
-    n_deals = int(out[0, M["total_deals"]])
-    rec = deals[:n_deals]
+    rec = deals[: int(out[0, M["total_deals"]])]
     frame = pd.DataFrame({
         "time": pd.DatetimeIndex(data.m1_time[rec["m1_index"]].view("datetime64[ns]"), tz="UTC"),
         "type": np.where(rec["direction"] > 0, "buy", "sell"),
