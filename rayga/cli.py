@@ -68,6 +68,21 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from rayga.bench import run_bench
+
+    result = run_bench(args.source, sizes=tuple(args.genomes), vbt_sample=args.vectorbt,
+                       reference_sample=args.reference)
+    for line in result.lines():
+        print(line)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump({**result.figures, "reference_mismatches": result.mismatches}, fh, indent=2)
+    return 1 if result.mismatches else 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from rayga.demo import run_demo
 
@@ -92,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--json", action="store_true", help="print the result as JSON")
     bt.add_argument("--out", metavar="DIR", help="folder for deals.csv (default: rayga_runs/backtest-...)")
     bt.set_defaults(func=_cmd_backtest)
+
+    bench = sub.add_parser("bench", help="measure passes/s, memory, compile time and the ratio to vectorbt")
+    bench.add_argument("source", nargs="?", default="../shared/data/EURUSD",
+                       help="EURUSD M1 bars: store, folder or file (default: ../shared/data/EURUSD)")
+    bench.add_argument("--genomes", type=int, nargs="+", default=[1_000, 10_000], metavar="N")
+    bench.add_argument("--vectorbt", type=int, default=200, metavar="N", help="genomes through vectorbt")
+    bench.add_argument("--reference", type=int, default=100, metavar="N", help="genomes through the per-tick reference")
+    bench.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    bench.set_defaults(func=_cmd_bench)
 
     data = sub.add_parser("data", help="import and inspect market data")
     data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")

@@ -95,3 +95,25 @@ def test_real_quarter_equals_reference(eurusd_dir):
         got, ref, fast_deals, ref_deals = run_both(md, AccountConfig(commission_per_lot=3.0), signal, genome[2], genome[3])
         assert fast_deals == ref_deals
         assert_same(got, ref)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_compiled_per_tick_reference_equals_python_reference(seed):
+    """The compiled per-tick simulator used by `rayga bench` follows the same rules as the slow one."""
+    from rayga.sim._nb_reference import reference_nb
+
+    rng = np.random.default_rng(100 + seed)
+    m1 = random_m1(4000, 100 + seed)
+    m1 = M1Bars(time=m1.time, open=m1.open, high=m1.high, low=m1.low, close=m1.close,
+                spread=rng.integers(0, 30, len(m1)).astype(float), tick_volume=m1.tick_volume, volume=m1.volume)
+    md = MarketData(symbol_spec("EURUSD"), m1, ["M5", "M15", "H1"][seed % 3])
+    signal = rng.choice(np.array([-1, 0, 0, 0, 0, 0, 1], dtype=np.int8), len(md.bars()))
+    account = AccountConfig(deposit=[100_000.0, 3_000.0][seed % 2], commission_per_lot=[0, 7][seed % 2],
+                            stop_fill="market" if seed % 3 == 1 else "order")
+    sl, tp = [(0, 0), (150, 300), (50, 0), (0, 80)][seed % 4]
+    data = prepare(md, account)
+    out = np.zeros(N_METRICS)
+    reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
+                 data.m1_stop, signal, float(sl), float(tp), data.acct, out)
+    _, ref, _, _ = run_both(md, account, signal, sl, tp)
+    assert_same(dict(zip(METRICS, out, strict=True)), ref)
