@@ -67,6 +67,7 @@ _CORRELATIONS: tuple[tuple[Key, ...], ...] = (
 # Labels are translated, so a layout is recognised by its shape (the number of pairs on each row).
 _LAYOUTS = (_TOP + _TRADES + _CORRELATIONS, _TOP + _CORRELATIONS + _TRADES)
 _PAIR = re.compile(r"^(.*?)\s*\((.*)\)$")
+_READ_ERRORS = (OSError, ValueError, KeyError, zipfile.BadZipFile, lxml.etree.LxmlError, InvalidFileException)
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,13 +83,14 @@ def read_mt5_report(path: str | Path) -> Mt5Report:
     """Read an MT5 Strategy Tester report saved as HTML (any language) or exported as XLSX."""
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: MT5 report not found")
+        raise DataError(f"{path}: MT5 report {'is not a file' if path.exists() else 'not found'}")
     try:
         with path.open("rb") as f:
             is_zip = f.read(4) == b"PK\x03\x04"
         grid = _xlsx_grid(path) if is_zip else _html_grid(path)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, lxml.etree.LxmlError, InvalidFileException) as exc:
-        raise DataError(f"{path}: cannot read the MT5 report ({type(exc).__name__}: {exc})") from None
+    except _READ_ERRORS as exc:
+        reason = " ".join(str(exc).split())
+        raise DataError(f"{path}: cannot read the MT5 report ({type(exc).__name__}: {reason})") from None
     return _parse_grid(grid, path)
 
 
@@ -141,17 +143,17 @@ def _xlsx_cell(value: object) -> Cell:
 
 def _parse_grid(grid: list[Row], path: Path) -> Mt5Report:
     """Split the grid into its sections (Settings, Results, ..., Deals) and read each."""
-    sections = [i for i, row in enumerate(grid) if _is_section_title(row)]
-    with_content = [i for i in sections if _section_rows(grid, i, sections)]
-    deals_at = [i for i in with_content if i + 1 < len(grid) and _filled(grid[i + 1]) >= len(DEAL_COLUMNS)]
-    if len(with_content) < 2:
+    titles = [i for i, row in enumerate(grid) if _is_section_title(row)]
+    blocks = [rows for i in titles if (rows := _section_rows(grid, i, titles))]
+    if len(blocks) < 2:
         raise DataError(f"{path}: not an MT5 Strategy Tester report (no Settings and Results blocks)")
-    if not deals_at:
+    tables = [rows for rows in blocks[2:] if _filled(rows[0]) >= len(DEAL_COLUMNS)]
+    if not tables:
         raise DataError(f"{path}: the MT5 report has no Deals table")
-    settings = _settings(_section_rows(grid, with_content[0], sections), path)
-    results = _results(_section_rows(grid, with_content[1], sections), path)
+    settings = _settings(blocks[0], path)
+    results = _results(blocks[1], path)
     results["initial_deposit"] = _number(settings["initial_deposit"], path, "Initial Deposit")
-    deals = _deals(_section_rows(grid, deals_at[-1], sections)[1:], path)
+    deals = _deals(tables[-1][1:], path)
     return Mt5Report(settings=settings, results=results, deals=deals)
 
 
@@ -194,7 +196,7 @@ def _settings(rows: list[Row], path: Path) -> dict[str, str]:
         elif labelled:
             labelled[-1][1].append(value)
     if len(labelled) < len(_SETTINGS_HEAD) + len(_SETTINGS_TAIL):
-        raise DataError(f"{path}: the MT5 report's Settings block has {len(labelled)} rows, expected at least 8")
+        raise DataError(f"{path}: the MT5 report's Settings block has {len(labelled)} rows, not at least 8")
     keys = [*_SETTINGS_HEAD, *(label for label, _ in labelled[4:-4]), *_SETTINGS_TAIL]
     return {key: "\n".join(values) for key, (_, values) in zip(keys, labelled, strict=True)}
 

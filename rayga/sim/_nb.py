@@ -54,7 +54,7 @@ def cents_nb(x):
     return r if x >= 0 else -r
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def record_nb(deals, st, m1_index, direction, entry, reason, lots, price, commission, swap, profit):
     n = int(st[S.N_DEALS])
     if n < len(deals):
@@ -104,7 +104,7 @@ def equity_tick_nb(st, eq):
     st[S.EQ_MIN] = min(st[S.EQ_MIN], eq)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def close_nb(st, acct, deals, m1_index, price, reason):
     """Close the position at `price` (Bid for a long, Ask for a short) with one exit deal."""
     d = st[S.DIR]
@@ -130,7 +130,7 @@ def close_nb(st, acct, deals, m1_index, price, reason):
     equity_tick_nb(st, st[S.BAL])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp):
     """Open a position at Ask (buy) or Bid (sell) if free margin allows; else count `no_money`."""
     lots = acct[S.A_LOTS]
@@ -162,7 +162,7 @@ def stop_fill_nb(level, price, is_open, fill_mode):
     return level
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def tick_nb(st, acct, deals, j, bid, ask, is_open, check_stops):
     """One tick inside an open position: SL/TP, then stop-out, then equity. True when it closed."""
     d = st[S.DIR]
@@ -183,7 +183,7 @@ def tick_nb(st, acct, deals, j, bid, ask, is_open, check_stops):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def vbt_bar_stop_nb(st, acct, deals, j, o, h, lo):
     """vectorbt's stop rule on one M1 bar: SL before TP, a gap through the level fills at the open."""
     d = st[S.DIR]
@@ -206,7 +206,7 @@ def vbt_bar_stop_nb(st, acct, deals, j, o, h, lo):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first, j_start, j_stop):
     """Walk the M1 bars j_start..j_stop-1 tick by tick while the position is open."""
     mt5_stops = acct[S.A_STOP_MODE] != STOPS_VECTORBT
@@ -243,7 +243,7 @@ def reset_state_nb(st, acct):
     st[S.ENTRY_M1] = -1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def rollover_nb(st, acct, units, bid, ask):
     """Swap for `units` rollover days (Wednesday's night counts three) on the open position."""
     d = st[S.DIR]
@@ -253,7 +253,7 @@ def rollover_nb(st, acct, units, bid, ask):
         int(acct[S.A_PCONV]), px)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def execute_nb(st, acct, deals, j0, sgn, bid, ask, sl, tp):
     """The decision taken at the close of the previous bar, on this bar's first tick: a signal
     against the position closes it and opens the other way; one along it changes nothing."""
