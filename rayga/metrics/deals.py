@@ -15,9 +15,10 @@ def metrics_from_deals(deals: pd.DataFrame, deposit: float, equity_dd_max: float
                        ) -> dict[str, float]:
     """The deal-determined figures of an MT5 report.
 
-    `deals` has MT5's Deals columns (at least type, direction, commission, swap, profit; balance if the
-    balance after each deal is known, else it is rebuilt from `deposit`). Equity drawdowns need the
-    tick-level equity curve, so the recovery factor uses the report's `equity_dd_max` (NaN without it).
+    `deals` has MT5's Deals columns (at least type, direction, profit; commission and swap if charged;
+    balance if the balance after each deal is known, else it is rebuilt from `deposit`). Equity drawdowns
+    need the tick-level equity curve, so the recovery factor uses the report's `equity_dd_max` (NaN
+    without it; 0.0 when it is 0, as MT5 prints for a test without trades).
     """
     kind = deals["type"].astype(str).str.lower()
     trading = kind.isin(TRADE_TYPES).to_numpy()
@@ -53,9 +54,12 @@ def metrics_from_deals(deals: pd.DataFrame, deposit: float, equity_dd_max: float
 
 
 def _deal_results(deals: pd.DataFrame) -> np.ndarray:
-    """Each deal's result in the account currency: profit + commission + swap."""
-    parts = [deals[c].to_numpy(dtype=np.float64, na_value=0.0) for c in ("profit", "commission", "swap")]
-    return np.nan_to_num(parts[0]) + np.nan_to_num(parts[1]) + np.nan_to_num(parts[2])
+    """Each deal's result in the deposit currency (or pips): profit + commission + swap, blanks as 0."""
+    total = np.zeros(len(deals))
+    for column in ("profit", "commission", "swap"):  # commission and swap may be absent
+        if column in deals.columns:
+            total += np.nan_to_num(deals[column].to_numpy(dtype=np.float64, na_value=np.nan))
+    return total
 
 
 def _balance_curve(deals: pd.DataFrame, deposit: float) -> np.ndarray:

@@ -178,6 +178,7 @@ def _at(row: Row, column: int) -> Cell:
 
 
 def _text(cell: Cell) -> str:
+    """A cell as printed text (an XLSX whole number as MT5 prints money, with 2 decimals)."""
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
@@ -257,7 +258,8 @@ def _deals(rows: list[Row], path: Path) -> pd.DataFrame:
     try:
         return _typed_deals(frame)
     except ValueError as exc:
-        raise DataError(f"{path}: cannot read the MT5 Deals table ({exc})") from None
+        reason = " ".join(str(exc).split())
+        raise DataError(f"{path}: cannot read the MT5 Deals table ({reason})") from None
 
 
 def _typed_deals(frame: pd.DataFrame) -> pd.DataFrame:

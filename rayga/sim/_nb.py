@@ -15,7 +15,14 @@ from numba import njit
 
 from rayga.sim import _nb_state as S
 from rayga.sim.enums import (
-    CONV_DIV, CONV_MUL, DEAL_SIGNAL, DEAL_SL, DEAL_STOP_OUT, DEAL_TP, FILL_MARKET, STOPS_VECTORBT,
+    CONV_DIV,
+    CONV_MUL,
+    DEAL_SIGNAL,
+    DEAL_SL,
+    DEAL_STOP_OUT,
+    DEAL_TP,
+    FILL_MARKET,
+    STOPS_VECTORBT,
 )
 
 

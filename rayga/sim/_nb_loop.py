@@ -14,7 +14,13 @@ from numba import njit
 from rayga.sim import _nb_state as S
 from rayga.sim import enums as E
 from rayga.sim._nb import (
-    close_nb, conv_nb, descend_nb, execute_nb, reset_state_nb, rollover_nb, vbt_bar_stop_nb,
+    close_nb,
+    conv_nb,
+    descend_nb,
+    execute_nb,
+    reset_state_nb,
+    rollover_nb,
+    vbt_bar_stop_nb,
 )
 from rayga.sim.enums import CONV_DIV, DEAL_END, STOPS_VECTORBT
 

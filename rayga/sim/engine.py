@@ -13,7 +13,7 @@ from rayga.metrics.complex import complex_criterion
 from rayga.sim import _nb_state as S
 from rayga.sim._nb_loop import simulate_nb
 from rayga.sim.account import AccountConfig
-from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, M, N_METRICS
+from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, N_METRICS, M
 from rayga.sim.prepared import SimData, prepare
 from rayga.strategies.base import Strategy
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from rayga.errors import ConfigError
 from rayga.sim import _nb_state as S
-from rayga.sim.enums import CONV_DIV, CONV_MUL, M, N_METRICS, STOPS_VECTORBT
+from rayga.sim.enums import CONV_DIV, CONV_MUL, N_METRICS, STOPS_VECTORBT, M
 from rayga.sim.prepared import SimData
 from rayga.strategies.base import Strategy
 

@@ -236,6 +236,14 @@ def test_results_block_with_a_row_missing(tmp_path):
 
 
 @pytest.mark.shared
+def test_deal_with_an_unreadable_number(tmp_path):
+    text = _html_report_text().replace("<td>6.69</td><td>18.69</td>", "<td>6.69</td><td>1x.69</td>")
+    path = tmp_path / "bad_deal.html"
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    _expect_error(path, "'balance'")
+
+
+@pytest.mark.shared
 def test_utf8_html_reads_like_the_utf16_original(tmp_path):
     path = tmp_path / "utf8.html"
     path.write_text(_html_report_text(), encoding="utf-8")

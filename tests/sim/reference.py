@@ -94,8 +94,7 @@ def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop
     last_dir = 0
     j_done = 0
     for k in range(len(m1_start)):
-        for j in range(j_done, m1_start[k]):  # (no M1 bars between timeframe bars)
-            raise AssertionError("timeframe bars must cover the M1 bars")
+        assert m1_start[k] == j_done, "timeframe bars must cover the M1 bars"
         j0 = m1_start[k]
         bid0, ask0 = m1_open[j0], m1_open[j0] + spread_price[j0]
         if k > 0 and signal[k - 1] != 0:

@@ -43,7 +43,8 @@ def assert_same(got, ref):
 
 def test_tick_order_rule():
     o = np.array([1.0, 1.0, 2.0, 2.0, 2.0, 3.0])
-    c = np.array([1.0, 2.0, 2.0, 1.0, 1.0, 3.0])  # doji(no prior)=bull, bull, doji after bull=bear, bear, bear, doji after bear=bull
+    # doji with no prior = bull, bull, doji after bull = bear, bear, bear, doji after bear = bull
+    c = np.array([1.0, 2.0, 2.0, 1.0, 1.0, 3.0])
     assert list(low_first_nb(o, c)) == [True, True, False, False, False, True]
     last = 0
     for i in range(len(o)):

@@ -1,0 +1,59 @@
+"""Batch evaluation: parallel equals serial, batch splits do not matter, undefined ratios are defined."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+from rayga.data.load import load_market_data
+from rayga.errors import ConfigError
+from rayga.sim.account import AccountConfig
+from rayga.sim.engine import evaluate
+from rayga.sim.enums import METRICS
+from rayga.sim.prepared import prepare
+from rayga.strategies.ma_cross import MACross
+
+
+@pytest.fixture(scope="module")
+def data():
+    md = load_market_data("synthetic", "EURUSD", "2022-01-01", "2022-07-01", "M15")
+    return prepare(md, AccountConfig())
+
+
+def genomes(n, seed=0):
+    rng = np.random.default_rng(seed)
+    fast = rng.integers(3, 30, n)
+    return np.column_stack([fast, fast + rng.integers(2, 90, n), rng.integers(0, 8, n) * 100.0,
+                            rng.integers(0, 8, n) * 150.0]).astype(float)
+
+
+def test_parallel_equals_serial_and_batch_split(data):
+    g = genomes(64)
+    threads = numba.get_num_threads()
+    parallel = evaluate(data, MACross(), g)
+    numba.set_num_threads(1)
+    try:
+        serial = evaluate(data, MACross(), g)
+    finally:
+        numba.set_num_threads(threads)
+    split = np.vstack([evaluate(data, MACross(), g[i:i + 7]).to_numpy() for i in range(0, 64, 7)])
+    np.testing.assert_array_equal(parallel.to_numpy(), serial.to_numpy())
+    np.testing.assert_array_equal(parallel.to_numpy(), split)
+
+
+def test_no_trades_gives_defined_values(data):
+    table = evaluate(data, MACross(), np.array([[20_000.0, 30_000.0, 0.0, 0.0]]))  # averages never defined
+    row = table.iloc[0]
+    assert row["total_trades"] == 0
+    for name in METRICS:
+        assert np.isfinite(row[name]), name
+    assert row["profit"] == 0 and row["profit_factor"] == 0 and row["sharpe_ratio"] == 0
+    assert row["complex_criterion"] == 0 and row["recovery_factor"] == 0
+
+
+def test_genome_errors_name_the_genome(data):
+    with pytest.raises(ConfigError, match=r"`fast` must be below `slow` \(genome 1: fast=30"):
+        evaluate(data, MACross(), np.array([[5.0, 10.0, 0.0, 0.0], [30.0, 10.0, 0.0, 0.0]]))
+    with pytest.raises(ConfigError, match="genomes have 3 values each"):
+        evaluate(data, MACross(), np.zeros((2, 3)))
