@@ -83,6 +83,22 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 1 if result.mismatches else 0
 
 
+def _cmd_mt5_report(args: argparse.Namespace) -> int:
+    from rayga.reports.compare import compare_report
+    from rayga.reports.mt5_report import read_mt5_report
+
+    report = read_mt5_report(args.path)
+    table = compare_report(report)
+    if args.json:
+        print(table.to_json(orient="records", indent=2))
+    else:
+        s = report.settings
+        print(f"{args.path}: {s.get('expert', '?')} {s.get('symbol', '?')} {s.get('period', '?')}, "
+              f"{len(report.deals)} deal rows")
+        print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    return 0 if table["agrees"].all() else 1
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from rayga.demo import run_demo
 
@@ -116,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--reference", type=int, default=100, metavar="N", help="genomes through the per-tick reference")
     bench.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     bench.set_defaults(func=_cmd_bench)
+
+    mt5 = sub.add_parser("mt5-report", help="recompute an MT5 tester report's figures from its deals")
+    mt5.add_argument("path", help="MT5 Strategy Tester report (.html/.htm or .xlsx)")
+    mt5.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    mt5.set_defaults(func=_cmd_mt5_report)
 
     data = sub.add_parser("data", help="import and inspect market data")
     data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")

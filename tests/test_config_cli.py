@@ -62,3 +62,36 @@ def test_cli_import_as_a_user_types_it(tmp_path, eurusd_dir):
 def test_missing_config_file(capsys):
     assert main(["demo", "no/such.toml"]) == 2
     assert capsys.readouterr().err.strip() == "rayga: error: no/such.toml: no such config file"
+
+
+@pytest.mark.parametrize("name", ["joao9913_MACrossover_GBPUSD_M15_2013-2025.html",
+                                  "davidyusaku_DailyBreakout_XAUUSD_M1_xlsx.xlsx"])
+def test_mt5_report_command_agrees_with_mt5(capsys, name):
+    from tests.conftest import need_shared
+
+    path = need_shared("mt5-reports", name)
+    assert main(["mt5-report", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "False" not in out and "profit_factor" in out and "balance_dd_rel_pct" in out
+
+
+def test_backtest_command_on_synthetic_data_with_json(tmp_path, capsys):
+    import json
+
+    assert main(["backtest", "--set", "fast=10", "--set", "account.lots=0.5", "--json", "--out", str(tmp_path)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["synthetic"] is True and result["params"]["fast"] == 10.0
+    assert result["metrics"]["total_trades"] > 0
+    deals = (tmp_path / "deals.csv").read_text().splitlines()
+    assert deals[0].startswith("time,type,entry") and len(deals) == result["metrics"]["total_deals"] + 1
+
+
+def test_backtest_hundred_lots_warns_with_margin_needed(tmp_path, capsys):
+    assert main(["backtest", "--set", "account.lots=100", "--out", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "rejected for lack of free margin" in err and "need about" in err
+
+
+def test_backtest_bad_set(capsys):
+    assert main(["backtest", "--set", "nonsense"]) == 2
+    assert "expected name=value" in capsys.readouterr().err
