@@ -76,6 +76,8 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
     units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
     so = acct[S.A_STOP_OUT]
     pconv = int(acct[S.A_PCONV])
+    lin = pconv == 0  # profit already in the account currency: no conversion per price
+    has_swap = acct[S.A_SWAP_LONG] != 0.0 or acct[S.A_SWAP_SHORT] != 0.0
     vbt_stops = acct[S.A_STOP_MODE] == STOPS_VECTORBT
     d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
     peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
@@ -83,7 +85,7 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
     n = len(m1_start)
     for k in range(n):
         sig = signal[k - 1] if k > 0 else 0
-        if sig != 0 or (d != 0.0 and swap_units[k] > 0):  # something happens on the bar's first tick
+        if sig != 0 or (has_swap and d != 0.0 and swap_units[k] > 0):  # something happens on the bar's first tick
             dd, rel = settle_nb(peak, trough, dd, rel)
             trough = peak
             write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
@@ -107,8 +109,12 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
                 adverse, favour, drop = tf_low[k], tf_high[k], long_drop[k]
             else:
                 adverse, favour, drop = ask_high[k], ask_low[k], short_drop[k]
-            e_min = base + d * (adverse - entry) * units * conv_nb(pconv, adverse)
-            e_max = base + d * (favour - entry) * units * conv_nb(pconv, favour)
+            if lin:
+                e_min = base + d * (adverse - entry) * units
+                e_max = base + d * (favour - entry) * units
+            else:
+                e_min = base + d * (adverse - entry) * units * conv_nb(pconv, adverse)
+                e_max = base + d * (favour - entry) * units * conv_nb(pconv, favour)
             needs = (sl_px > 0 and d * (adverse - sl_px) <= 0) or (tp_px > 0 and d * (favour - tp_px) >= 0)
             needs = needs or e_min * 100.0 <= so * margin
             if vbt_stops and d < 0:  # vectorbt checks a short's stops on Bid bars
@@ -140,7 +146,9 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
         eq = bal
         if d != 0.0:
             px = tf_close[k] if d > 0 else tf_close[k] + close_spread[k]
-            eq = base + d * (px - entry) * units * conv_nb(pconv, px)
+            eq = base + d * (px - entry) * units
+            if not lin:
+                eq = base + d * (px - entry) * units * conv_nb(pconv, px)
         if eq != last and eq > 0 and last > 0:  # per-bar log return; unchanged bars skipped as in MT5
             r = log1p_nb((eq - last) / last)
             s1 += r
