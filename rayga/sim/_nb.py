@@ -87,28 +87,27 @@ def deal_result_nb(st, result):
     elif result < 0:
         st[S.GROSS_LOSS] += result
     st[S.DEALS] += 1
-    bal = st[S.BAL]
-    if bal > st[S.BAL_PEAK]:
-        st[S.BAL_PEAK] = bal
+    drawdown_point_nb(st, st[S.BAL], S.BAL_PEAK, S.BAL_DD, S.BAL_DD_REL, S.BAL_MIN)
+
+
+@njit(cache=True, inline="always")
+def drawdown_point_nb(st, value, peak, dd, rel, low):
+    """Drawdown bookkeeping for one value of a curve, in time order (slots of its peak, money and
+    relative drawdown, and lowest value)."""
+    if value > st[peak]:
+        st[peak] = value
     else:
-        dd = st[S.BAL_PEAK] - bal
-        st[S.BAL_DD] = max(st[S.BAL_DD], dd)
-        if st[S.BAL_PEAK] > 0:
-            st[S.BAL_DD_REL] = max(st[S.BAL_DD_REL], dd / st[S.BAL_PEAK])
-    st[S.BAL_MIN] = min(st[S.BAL_MIN], bal)
+        drop = st[peak] - value
+        st[dd] = max(st[dd], drop)
+        if st[peak] > 0:
+            st[rel] = max(st[rel], drop / st[peak])
+    st[low] = min(st[low], value)
 
 
 @njit(cache=True, inline="always")
 def equity_tick_nb(st, eq):
     """Drawdown bookkeeping for one equity value, in time order."""
-    if eq > st[S.EQ_PEAK]:
-        st[S.EQ_PEAK] = eq
-    else:
-        dd = st[S.EQ_PEAK] - eq
-        st[S.EQ_DD] = max(st[S.EQ_DD], dd)
-        if st[S.EQ_PEAK] > 0:
-            st[S.EQ_DD_REL] = max(st[S.EQ_DD_REL], dd / st[S.EQ_PEAK])
-    st[S.EQ_MIN] = min(st[S.EQ_MIN], eq)
+    drawdown_point_nb(st, eq, S.EQ_PEAK, S.EQ_DD, S.EQ_DD_REL, S.EQ_MIN)
 
 
 @njit(cache=True, _nrt=False)
