@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from rayga.data.market import check_timeframe
 from rayga.data.readers import FORMATS
 from rayga.data.timezones import check_zone
@@ -43,6 +45,10 @@ class DataConfig:
 
     def __post_init__(self) -> None:
         where = _where("data", self.file)
+        for name in ("symbol", "source", "timeframe", "modelling", "server_tz", "format", "tz"):
+            value = getattr(self, name)
+            if not (isinstance(value, str) or (name == "tz" and value is None)):
+                raise ConfigError(f"`{name}` must be text in quotes (got {value!r}); set it {where}")
         try:
             object.__setattr__(self, "timeframe", check_timeframe(self.timeframe))
             object.__setattr__(self, "server_tz", check_zone(self.server_tz))
@@ -60,7 +66,14 @@ class DataConfig:
                 object.__setattr__(self, name, value.isoformat())
             elif value is not None and not isinstance(value, str):
                 raise ConfigError(f"`{name}` must be a date like 2020-01-01 (got {value!r}); set it {where}")
-        if self.start and self.end and str(self.end) <= str(self.start):
+        stamps = {}
+        for name in ("start", "end"):
+            try:
+                stamps[name] = pd.Timestamp(getattr(self, name)) if getattr(self, name) else None
+            except (ValueError, TypeError):
+                raise ConfigError(f"`{name}` must be a date like 2020-01-01 (got {getattr(self, name)!r}); "
+                                  f"set it {where}") from None
+        if stamps["start"] is not None and stamps["end"] is not None and stamps["end"] <= stamps["start"]:
             raise ConfigError(f"`end` ({self.end}) must be after `start` ({self.start}); set them {where}")
 
 

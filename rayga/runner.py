@@ -34,7 +34,10 @@ def apply_sets(config: Config, sets: list[str]) -> Config:
             value = text
         if "." in name:
             section, key = name.split(".", 1)
-            if section not in _SECTIONS or section == "strategy":
+            if section == "strategy":
+                raise ConfigError(f"--set {item!r}: set strategy parameters by name (--set fast=12); choose the "
+                                  f"strategy itself under [strategy] in the config")
+            if section not in _SECTIONS:
                 raise ConfigError(f"--set {item!r}: unknown section {section!r}; use data, account or optimization")
             sections.setdefault(section, {})[key] = value
         else:
@@ -78,6 +81,10 @@ def margin_warning(md: MarketData, config: Config, metrics: dict[str, float]) ->
 
 
 def run_backtest(config: Config) -> BacktestRun:
+    if config.optimization.engine != "numba":
+        raise ConfigError(f"a single backtest runs the fused engine (it keeps the deals); engine = "
+                          f"\"{config.optimization.engine}\" applies to batch evaluation: set engine = \"numba\" "
+                          f"under [optimization] in {config.file} for `rayga backtest`")
     strategy = get_strategy(config.strategy.name)
     values = config.strategy.single_values()
     genome = strategy.genome(values, f"set them under [strategy.params] in {config.file}")
@@ -92,6 +99,8 @@ def run_backtest(config: Config) -> BacktestRun:
 
 
 def write_deals(run: BacktestRun, out_dir: Path) -> Path:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"--out {out_dir}: is a file; give a folder for deals.csv")
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "deals.csv"
     tmp = path.with_suffix(".csv.tmp")

@@ -34,13 +34,15 @@ def test_bad_config_values(tmp_path, body, message):
         load_config(f)
 
 
-def test_demo_default_is_labelled_synthetic(capsys):
+def test_demo_default_is_labelled_synthetic(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out and "M15 bars" in out
 
 
-def test_demo_on_real_data_config(tmp_path, capsys, eurusd_dir):
+def test_demo_on_real_data_config(tmp_path, capsys, eurusd_dir, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     f = tmp_path / "eurusd.toml"
     f.write_text(f'[data]\nsymbol = "EURUSD"\nsource = "{eurusd_dir}"\ntimeframe = "H1"\n'
                  'start = 2022-01-01\nend = 2022-04-01\n')
@@ -87,6 +89,7 @@ def test_backtest_command_on_synthetic_data_with_json(tmp_path, capsys):
 
 
 def test_backtest_hundred_lots_warns_with_margin_needed(tmp_path, capsys):
+    """100 lots at 1:100 on 100,000 USD cannot be afforded while EURUSD > 1.0: rejected with a warning."""
     assert main(["backtest", "--set", "account.lots=100", "--out", str(tmp_path)]) == 0
     err = capsys.readouterr().err
     assert "rejected for lack of free margin" in err and "need about" in err

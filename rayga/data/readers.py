@@ -31,6 +31,7 @@ _ALIASES = {
     "symbol": ("symbol", "ticker", "instrument"),
 }
 _HISTDATA_LINE = re.compile(r"^\d{8} \d{6};")
+_ZONED = re.compile(r"(Z|[+-]\d\d:?\d\d)$")  # a stamp that carries its own zone
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,7 +142,6 @@ def _raise_conversion_error(path: Path, names: list[str], types: dict[str, pa.Da
 
 def _strptime(path: Path, text: pa.ChunkedArray, formats: tuple[str, ...], first_line: int, what: str) -> np.ndarray:
     """Parse stamps with the first format that fits the first value; error names the first bad line."""
-    sample = text[0].as_py() if len(text) else ""
     for fmt in formats:
         parsed = pc.strptime(text, format=fmt, unit="ns", error_is_null=True)
         if parsed.null_count == 0 or (parsed[0].is_valid if len(parsed) else False):
@@ -149,14 +149,17 @@ def _strptime(path: Path, text: pa.ChunkedArray, formats: tuple[str, ...], first
     if parsed.null_count:
         i = int(np.flatnonzero(parsed.is_null().to_numpy(zero_copy_only=False))[0])
         raise DataError(f"{path} line {i + first_line}: cannot parse {what} {text[i].as_py()!r} "
-                        f"(expected e.g. {sample!r})")
+                        f"(expected the layout {fmt.replace('%', '')})")
     return parsed.cast(pa.int64()).to_numpy()
 
 
-def _numeric(table: pa.Table, name: str, default: float = 0.0) -> np.ndarray:
+def _numeric(table: pa.Table, name: str, default: float = 0.0, file: str = "") -> np.ndarray:
     if name not in table.column_names:
         return np.full(table.num_rows, default)
-    col = table.column(name).cast(pa.float64())
+    try:
+        col = table.column(name).cast(pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise DataError(f"{file}: column {name!r} has type {table.column(name).type}; expected numbers") from None
     return np.ascontiguousarray(col.to_numpy())
 
 
@@ -167,9 +170,10 @@ def _assemble(path: Path, table: pa.Table, local_ns: np.ndarray, tz: str, first_
         symbols = tuple(str(s) for s in pc.unique(table.column("symbol")).to_pylist())
     return RawBars(
         file=str(path), time=to_utc(local_ns, tz, str(path)),
-        open=_numeric(table, "open"), high=_numeric(table, "high"), low=_numeric(table, "low"),
-        close=_numeric(table, "close"), tick_volume=_numeric(table, "tick_volume"),
-        volume=_numeric(table, "volume"), spread=_numeric(table, "spread"),
+        open=_numeric(table, "open", file=str(path)), high=_numeric(table, "high", file=str(path)),
+        low=_numeric(table, "low", file=str(path)), close=_numeric(table, "close", file=str(path)),
+        tick_volume=_numeric(table, "tick_volume", file=str(path)), volume=_numeric(table, "volume", file=str(path)),
+        spread=_numeric(table, "spread", file=str(path)),
         symbols=symbols, first_line=first_line, unit=unit)
 
 
@@ -239,7 +243,7 @@ def _parse_text_stamps(path: Path, text: pa.ChunkedArray, tz: str) -> np.ndarray
     """ISO 8601 or MT5-style stamps; a stamp with a zone offset is taken as UTC-exact."""
     try:
         stamps = text.cast(pa.timestamp("ns", tz="UTC"))
-        if tz != "UTC" and any(ch in str(text[0].as_py())[10:] for ch in "Z+"):
+        if tz != "UTC" and _ZONED.search(str(text[0].as_py())):
             raise DataError(f"{path} line 2: stamps carry their own zone; drop --tz {tz}")
         return stamps.cast(pa.int64()).to_numpy()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -8,7 +8,11 @@ from typing import Any
 
 from rayga.errors import ConfigError
 
-_CURRENCIES = {"USD", "EUR", "GBP", "JPY", "CHF", "AUD", "NZD", "CAD", "XAU", "XAG", "BTC", "ETH"}
+# Fiat currencies whose 6-letter pairs get FX terms derived from the name (metals and crypto do not).
+FIAT = {"USD", "EUR", "GBP", "JPY", "CHF", "AUD", "NZD", "CAD", "SEK", "NOK", "DKK", "PLN", "HUF", "CZK", "TRY",
+        "ZAR", "MXN", "SGD", "HKD", "CNH"}
+_NUMERIC = ("digits", "contract_size", "spread_points", "commission_per_lot", "swap_long", "swap_short",
+            "volume_min", "volume_step", "volume_max")
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,11 @@ class SymbolSpec:
         where = f"[symbol] of {self.name}"
         if not self.name or not self.name.strip():
             raise ConfigError("symbol name must not be empty; set `symbol` under [data]")
-        if not 0 <= self.digits <= 8:
+        for field in _NUMERIC:
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"`{field}` must be a number (got {value!r}); set it under {where}")
+        if not 0 <= self.digits <= 8 or int(self.digits) != self.digits:
             raise ConfigError(f"`digits` must be in 0..8 (got {self.digits}); set it under {where}")
         for field in ("contract_size", "volume_min", "volume_step", "volume_max"):
             value = getattr(self, field)
@@ -91,12 +99,12 @@ def symbol_spec(name: str, overrides: dict[str, Any] | None = None, source: str 
     key = name.upper()
     if key in KNOWN_SYMBOLS:
         spec = KNOWN_SYMBOLS[key]
-    elif len(key) == 6 and key.isalpha():
+    elif len(key) == 6 and key[:3] in FIAT and key[3:] in FIAT:
         spec = _fx(key, 3 if key.endswith("JPY") else 5)
     else:
         spec = SymbolSpec(name=name, base_currency="USD", profit_currency="USD", margin_currency="USD")
         if not overrides or "profit_currency" not in overrides:
-            raise ConfigError(f"symbol {name!r} is not a known FX pair: give its digits, contract_size and "
-                              f"currencies under [symbol] in {source}")
+            raise ConfigError(f"symbol {name!r} is not an FX pair rayga knows: give its digits, contract_size, "
+                              f"base_currency, profit_currency and margin_currency under [symbol] in {source}")
     spec = dataclasses.replace(spec, name=name)
     return spec.with_overrides(overrides or {}, source) if overrides else spec

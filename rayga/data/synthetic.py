@@ -42,6 +42,8 @@ def generate(start: str = DEFAULT_START, end: str = DEFAULT_END, seed: int = DEF
     drop = (rng.random(len(time)) < 0.004) & ((thin >= 21) | (thin <= 1))
     time = time[~drop]
     n = len(time)
+    if n == 0:
+        return M1Bars.empty()
     hour = (time // (60 * M1_NS)) % 24
     frac = (time // M1_NS % 60) / 60.0
     season = _HOURLY[hour] * (1 - frac) + _HOURLY[(hour + 1) % 24] * frac

@@ -125,7 +125,6 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
             if needs:
                 dd, rel = settle_nb(peak, trough, dd, rel)
                 write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
-                st[S.DESCENTS] += 1
                 descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first,
                            m1_start[k], m1_stop[k])
                 d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
@@ -146,8 +145,9 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
         eq = bal
         if d != 0.0:
             px = tf_close[k] if d > 0 else tf_close[k] + close_spread[k]
-            eq = base + d * (px - entry) * units
-            if not lin:
+            if lin:
+                eq = base + d * (px - entry) * units
+            else:
                 eq = base + d * (px - entry) * units * conv_nb(pconv, px)
         if eq != last and eq > 0 and last > 0:  # per-bar log return; unchanged bars skipped as in MT5
             r = log1p_nb((eq - last) / last)

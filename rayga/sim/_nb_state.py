@@ -31,8 +31,7 @@ LAST_EQ = 26
 DEALS = 27
 N_DEALS = 28
 ENTRY_M1 = 29
-DESCENTS = 30
-N_STATE = 31
+N_STATE = 30
 
 # Account vector (float64), shared by every pass of a batch.
 A_DEPOSIT = 0

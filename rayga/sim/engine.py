@@ -38,6 +38,9 @@ def as_genomes(strategy: Strategy, genomes: np.ndarray | pd.DataFrame) -> np.nda
     if arr.shape[1] != len(strategy.params):
         raise ConfigError(f"genomes have {arr.shape[1]} values each; strategy {strategy.name} has "
                           f"{len(strategy.params)} parameters ({', '.join(strategy.param_names)})")
+    bad = ~np.isfinite(arr).all(axis=1)
+    if bad.any():
+        raise ConfigError(f"genome {int(np.flatnonzero(bad)[0])} has a missing or infinite value")
     return arr
 
 
@@ -49,6 +52,7 @@ def evaluate(data: SimData | MarketData, strategy: Strategy, genomes: np.ndarray
     if isinstance(data, MarketData):
         data = prepare(data, account or AccountConfig())
     arr = as_genomes(strategy, genomes)
+    strategy.check_genomes(arr)
     if engine == "vectorbt":
         from rayga.sim.vbt_engine import evaluate_vectorbt
 
@@ -76,7 +80,7 @@ def backtest(md: MarketData, strategy: Strategy, genome: np.ndarray, account: Ac
     """Run one pass of a strategy genome and keep its deals."""
     data = data or prepare(md, account, modelling)
     genome = as_genomes(strategy, genome)[0]
-    strategy.check_genomes(genome[None, :])
+    strategy.check_genomes(genome[None, :])  # the same checks as a batch
     sl, tp = strategy.stops(genome)
     return run_signals(data, strategy.signals(data, genome), sl, tp)
 

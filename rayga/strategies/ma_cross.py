@@ -44,14 +44,14 @@ class MACross(Strategy):
         return float(genome[2]), float(genome[3])
 
     def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
-        self.check_genomes(genomes)
+        """Genomes already checked (`evaluate` does it for every engine)."""
+        if not len(genomes):
+            return
         periods, rows = np.unique(genomes[:, :2].astype(np.int64), return_inverse=True)
         rows = rows.reshape(-1, 2)
         table = np.empty((len(periods), len(data.tf_close)))
         for i, p in enumerate(periods):  # each distinct period once per batch
             table[i] = self.sma(data.tf_close, p)
-        if not len(genomes):
-            return
         ma_cross_batch_nb(*data.kernel_args(), table, rows[:, 0].copy(), rows[:, 1].copy(),
                           np.ascontiguousarray(genomes[:, 2]), np.ascontiguousarray(genomes[:, 3]),
                           data.acct, np.empty(0, DEAL_DTYPE), out)

@@ -52,10 +52,21 @@ def test_monotone_in_each_input(n, p, r, s, d, step, which):
     assert better >= base
 
 
-@given(trades, pf, rf, sharpe, dd, st.floats(min_value=0.01, max_value=1_000.0))
-def test_same_ratios_same_score_whatever_the_lot_size(n, p, r, s, d, lots):
-    """Money scales with lots; the criterion reads only ratios, counts and percentages."""
-    assert score(n, p, r, s, d, profit=1_000.0) == score(n, p, r, s, d, profit=1_000.0 * lots)
+def test_lots_and_deposit_scaled_together_leave_the_score_unchanged():
+    """Money scales with lots; with the deposit scaled alike every input is the same ratio or percentage."""
+    from rayga.data.load import load_market_data
+    from rayga.sim.account import AccountConfig
+    from rayga.sim.engine import evaluate
+    from rayga.sim.prepared import prepare
+    from rayga.strategies.ma_cross import MACross
+
+    md = load_market_data("synthetic", "EURUSD", "2022-01-01", "2022-07-01", "M15")
+    genomes = np.array([[8.0, 30.0, 300.0, 600.0], [12.0, 48.0, 0.0, 0.0], [5.0, 60.0, 200.0, 0.0]])
+    one = evaluate(prepare(md, AccountConfig(lots=1.0, deposit=100_000)), MACross(), genomes)
+    ten = evaluate(prepare(md, AccountConfig(lots=10.0, deposit=1_000_000)), MACross(), genomes)
+    assert (one["complex_criterion"] > 0).any()
+    np.testing.assert_allclose(ten["profit"], one["profit"] * 10, rtol=1e-6)
+    np.testing.assert_allclose(ten["complex_criterion"], one["complex_criterion"], rtol=1e-6)
 
 
 def test_strictly_discriminates_good_from_better():

@@ -21,7 +21,7 @@ def tick_prices(o, h, lo, c, last_dir):
 
 def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop, signal, sl_points, tp_points,
              *, deposit, lots, contract, leverage, commission, stop_out_pct, point, bars_per_year,
-             profit_div=False, margin_mul=True, fill="order"):
+             profit_div=False, margin_mul=True, fill="order", swap_units=None, swap_long=0.0, swap_short=0.0):
     units = lots * contract
     s = dict(bal=deposit, eq_peak=deposit, eq_dd=0.0, eq_rel=0.0, eq_min=deposit, bal_peak=deposit, bal_dd=0.0,
              bal_rel=0.0, bal_min=deposit, gp=0.0, gl=0.0, trades=0, deals=0, wins=0, longs=0, shorts=0,
@@ -58,8 +58,8 @@ def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop
         if not pos:
             return s["bal"]
         if pos["dir"] > 0:
-            return s["bal"] + (bid - pos["entry"]) * units * conv(bid)
-        return s["bal"] + (pos["entry"] - ask) * units * conv(ask)
+            return s["bal"] + pos["swap"] + (bid - pos["entry"]) * units * conv(bid)
+        return s["bal"] + pos["swap"] + (pos["entry"] - ask) * units * conv(ask)
 
     def cents(x):  # MT5 books deal money in cents, half away from zero
         return math.copysign(math.floor(abs(x) * 100.0 + 0.5) / 100.0, x) if x else 0.0
@@ -67,7 +67,7 @@ def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop
     def close(j, price, reason):
         d = pos["dir"]
         profit = cents(d * (price - pos["entry"]) * units * conv(price))
-        result = profit - commission * lots
+        result = profit - commission * lots + cents(pos["swap"])
         pos.clear()
         book(result)
         s["trades"] += 1
@@ -83,7 +83,7 @@ def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop
         if margin > s["bal"]:
             s["no_money"] += 1
             return
-        pos.update(dir=d, entry=price, margin=margin,
+        pos.update(dir=d, entry=price, margin=margin, swap=0.0,
                    sl=price - d * sl_points * point if sl_points > 0 else 0.0,
                    tp=price + d * tp_points * point if tp_points > 0 else 0.0)
         book(-commission * lots)
@@ -97,6 +97,10 @@ def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop
         assert m1_start[k] == j_done, "timeframe bars must cover the M1 bars"
         j0 = m1_start[k]
         bid0, ask0 = m1_open[j0], m1_open[j0] + spread_price[j0]
+        if pos and swap_units is not None and swap_units[k] > 0:  # rollover: swap days x points x lots
+            rate = swap_long if pos["dir"] > 0 else swap_short
+            px = bid0 if pos["dir"] > 0 else ask0
+            pos["swap"] += swap_units[k] * rate * point * lots * contract * conv(px)
         if k > 0 and signal[k - 1] != 0:
             d = int(signal[k - 1])
             if pos and pos["dir"] != d:

@@ -29,7 +29,7 @@ def run_both(md, account, signal, sl, tp):
         signal, sl, tp, deposit=a[S.A_DEPOSIT], lots=a[S.A_LOTS], contract=a[S.A_CONTRACT],
         leverage=a[S.A_LEVERAGE], commission=a[S.A_COMM], stop_out_pct=a[S.A_STOP_OUT], point=a[S.A_POINT],
         bars_per_year=a[S.A_BARS_PER_YEAR], profit_div=a[S.A_PCONV] == 2, margin_mul=a[S.A_MCONV] == 1,
-        fill=account.stop_fill)
+        fill=account.stop_fill, swap_units=data.swap_units, swap_long=a[S.A_SWAP_LONG], swap_short=a[S.A_SWAP_SHORT])
     got = dict(zip(METRICS, out, strict=True))
     fast_deals = [(int(d["m1_index"]), int(d["direction"]), "in" if d["entry"] else "out",
                    DEAL_REASONS[d["reason"]], float(d["price"])) for d in deals[: int(got["total_deals"])]]
@@ -59,7 +59,8 @@ def test_random_passes_equal_reference(seed):
     spread = rng.integers(0, 30, len(m1)).astype(float)
     m1 = M1Bars(time=m1.time, open=m1.open, high=m1.high, low=m1.low, close=m1.close, spread=spread,
                 tick_volume=m1.tick_volume, volume=m1.volume)
-    symbol = symbol_spec("USDJPY") if seed % 4 == 3 else symbol_spec("EURUSD")
+    swaps = {"swap_long": -6.5, "swap_short": 1.8} if seed % 2 else {}
+    symbol = symbol_spec("USDJPY", swaps or None) if seed % 4 == 3 else symbol_spec("EURUSD", swaps or None)
     if symbol.name == "USDJPY":
         scale = 110.0
         m1 = M1Bars(time=m1.time, open=m1.open * scale, high=m1.high * scale, low=m1.low * scale,

@@ -129,3 +129,17 @@ def test_triple_swap_on_wednesday_night():
     sig[0] = 1
     r = run_signals(prepare(md, AccountConfig()), sig)
     assert r.deals.swap.iloc[-1] == pytest.approx(-5 * 5.0)  # 5 days x -5 points x 1 USD
+
+
+@pytest.mark.parametrize("modelling, outcome", [("m1_ohlc", "tp"), ("open_prices", "sl")])
+def test_open_prices_modelling_uses_the_timeframe_bar_ticks(modelling, outcome):
+    # M5 bar 1: its first M1 bar reaches the take-profit, a later one the stop; the M5 bar itself is bull,
+    # so "open prices only" (O, L, H, C of the M5 bar) meets the stop first, "1 minute OHLC" the take-profit.
+    bar1 = [(1.10000, 1.10150, 1.09990, 1.10100), (1.10100, 1.10100, 1.09850, 1.09900),
+            (1.09900, 1.10050, 1.09900, 1.10050), (1.10050, 1.10060, 1.10040, 1.10050),
+            (1.10050, 1.10060, 1.10040, 1.10050)]
+    md = market([FLAT] * 5 + bar1 + [FLAT] * 5, timeframe="M5")
+    sig = np.zeros(len(md.bars()), dtype=np.int8)
+    sig[0] = 1
+    r = run_signals(prepare(md, AccountConfig(), modelling), sig, 100, 100)
+    assert r.deals.reason.iloc[1] == outcome
