@@ -109,9 +109,10 @@ class MarketData:
             self._bars[tf] = build_bars(self.m1, tf, self.server_tz)
         return self._bars[tf]
 
-    def spread_points(self) -> np.ndarray:
-        """Spread of every M1 bar in points; where the data has none (<= 0) the symbol's default."""
-        return np.where(self.m1.spread > 0, self.m1.spread, self.symbol.spread_points)
+    def spread_points(self, default: float | None = None) -> np.ndarray:
+        """Spread of every M1 bar in points; where the data has none (<= 0) `default` (the symbol's
+        default spread when not given)."""
+        return np.where(self.m1.spread > 0, self.m1.spread, self.symbol.spread_points if default is None else default)
 
     @property
     def label(self) -> str:

@@ -63,7 +63,8 @@ def cents_nb(x):
 
 @njit(cache=True, _nrt=False)
 def record_nb(deals, st, m1_index, direction, entry, reason, lots, price, commission, swap, profit):
-    n = int(st[S.N_DEALS])
+    """Write the deal just booked (deal number DEALS - 1) when the deals array has room for it."""
+    n = int(st[S.DEALS]) - 1
     if n < len(deals):
         deals[n]["m1_index"] = m1_index
         deals[n]["direction"] = direction
@@ -75,7 +76,6 @@ def record_nb(deals, st, m1_index, direction, entry, reason, lots, price, commis
         deals[n]["swap"] = swap
         deals[n]["profit"] = profit
         deals[n]["balance"] = st[S.BAL]
-    st[S.N_DEALS] = n + 1
 
 
 @njit(cache=True, inline="always")

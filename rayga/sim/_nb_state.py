@@ -29,9 +29,8 @@ SH_SUMSQ = 24
 SH_N = 25
 LAST_EQ = 26
 DEALS = 27
-N_DEALS = 28
-ENTRY_M1 = 29
-N_STATE = 30
+ENTRY_M1 = 28
+N_STATE = 29
 
 # Account vector (float64), shared by every pass of a batch.
 A_DEPOSIT = 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from rayga.errors import ConfigError
+from rayga.metrics.deals import balance_drawdowns
 from rayga.sim import _nb_state as S
 from rayga.sim.enums import CONV_DIV, CONV_MUL, N_METRICS, STOPS_VECTORBT, M
 from rayga.sim.prepared import SimData
@@ -98,9 +99,8 @@ def _fill_metrics(pf, data: SimData, out: np.ndarray) -> None:
         results[0::2] = -comm
         results[1::2] = pnl - comm
         balance = deposit + np.cumsum(results)
-        peak = np.maximum.accumulate(np.concatenate(([deposit], balance)))[1:]
         equity = value[bar_close_rows, col]
-        _write(out[col], results, balance, peak, equity, pnl - comm, short, deposit, acct[S.A_BARS_PER_YEAR])
+        _write(out[col], results, balance, equity, pnl - comm, short, deposit, acct[S.A_BARS_PER_YEAR])
 
 
 def _deal_profit(entry: np.ndarray, exit_: np.ndarray, direction: np.ndarray, acct: np.ndarray) -> np.ndarray:
@@ -112,7 +112,7 @@ def _deal_profit(entry: np.ndarray, exit_: np.ndarray, direction: np.ndarray, ac
     return np.sign(raw) * (np.floor(np.abs(raw) * 100.0 + 0.5) / 100.0)
 
 
-def _write(row, results, balance, peak, equity, trade_results, short, deposit, bars_per_year) -> None:
+def _write(row, results, balance, equity, trade_results, short, deposit, bars_per_year) -> None:
     n = len(trade_results)
     profit = float(results.sum())
     gp = float(results[results > 0].sum())
@@ -124,10 +124,9 @@ def _write(row, results, balance, peak, equity, trade_results, short, deposit, b
     row[M["total_deals"]] = 2 * n
     row[M["profit_factor"]] = gp / -gl if gl < 0 else 0.0
     row[M["expected_payoff"]] = profit / n if n else 0.0
-    bal_min = min(deposit, float(balance.min())) if n else deposit
-    row[M["balance_dd_abs"]] = deposit - bal_min
-    row[M["balance_dd_max"]] = float((peak - balance).max()) if n else 0.0
-    row[M["balance_dd_rel_pct"]] = float(((peak - balance) / peak).max() * 100) if n else 0.0
+    dd = balance_drawdowns(np.concatenate(([deposit], balance)), deposit)
+    for name in ("balance_dd_abs", "balance_dd_max", "balance_dd_rel_pct"):
+        row[M[name]] = dd[name]
     eq = np.concatenate(([deposit], equity, [deposit + profit]))
     eq_peak = np.maximum.accumulate(eq)
     row[M["equity_dd_abs"]] = deposit - min(deposit, float(eq.min()))
