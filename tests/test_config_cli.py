@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 import sys
 
 import pytest
@@ -98,3 +99,10 @@ def test_backtest_hundred_lots_warns_with_margin_needed(tmp_path, capsys):
 def test_backtest_bad_set(capsys):
     assert main(["backtest", "--set", "nonsense"]) == 2
     assert "expected name=value" in capsys.readouterr().err
+
+
+def test_python_api_example_runs(tmp_path):
+    example = Path(__file__).resolve().parents[1] / "examples" / "backtest_api.py"
+    proc = subprocess.run([sys.executable, str(example)], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "SYNTHETIC" in proc.stdout and "complex_criterion" in proc.stdout
