@@ -61,7 +61,7 @@ def cents_nb(x):
     return r if x >= 0 else -r
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def record_nb(deals, st, m1_index, direction, entry, reason, lots, price, commission, swap, profit):
     """Write the deal just booked (deal number DEALS - 1) when the deals array has room for it."""
     n = int(st[S.DEALS]) - 1
@@ -110,7 +110,7 @@ def equity_tick_nb(st, eq):
     drawdown_point_nb(st, eq, S.EQ_PEAK, S.EQ_DD, S.EQ_DD_REL, S.EQ_MIN)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def close_nb(st, acct, deals, m1_index, price, reason):
     """Close the position at `price` (Bid for a long, Ask for a short) with one exit deal."""
     d = st[S.DIR]
@@ -136,7 +136,7 @@ def close_nb(st, acct, deals, m1_index, price, reason):
     equity_tick_nb(st, st[S.BAL])
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp):
     """Open a position at Ask (buy) or Bid (sell) if free margin allows; else count `no_money`."""
     lots = acct[S.A_LOTS]
@@ -249,7 +249,7 @@ def reset_state_nb(st, acct):
     st[S.ENTRY_M1] = -1
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def rollover_nb(st, acct, units, bid, ask):
     """Swap for `units` rollover days (Wednesday's night counts three) on the open position."""
     d = st[S.DIR]
@@ -259,7 +259,7 @@ def rollover_nb(st, acct, units, bid, ask):
         int(acct[S.A_PCONV]), px)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def execute_nb(st, acct, deals, j0, sgn, bid, ask, sl, tp):
     """The decision taken at the close of the previous bar, on this bar's first tick: a signal
     against the position closes it and opens the other way; one along it changes nothing."""
