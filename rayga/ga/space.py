@@ -162,11 +162,12 @@ class ParamSpace:
         return ok
 
     def population_size(self) -> int:
-        """MT5 keeps its rule secret ("64 to 256, from the number of combinations"). rayga's:
-        32 x the number of decimal digits of the combination count, clipped to 64..256:
-        <= 100 -> 64, 1e3 -> 96, 1e4 -> 128, 1e5 -> 160, 1e6 -> 192, 1e7 -> 224, >= 1e8 -> 256."""
-        digits = len(str(max(self.n_combinations - 1, 1)))
-        return int(min(max(32 * digits, 64), 256))
+        """MT5 keeps its rule secret ("64 to 256, from the number of combinations"). rayga's: 32 x (the
+        number of decimal digits of the combination count - 3), clipped to 64..256, so that a space of
+        ~1e5 combinations gets MT5's minimum budget of about 64-96 x 20 passes:
+        <= 1e4 -> 64, 1e5 -> 96, 1e6 -> 128, 1e7 -> 160, 1e8 -> 192, 1e9 -> 224, >= 1e10 -> 256."""
+        digits = len(str(self.n_combinations))
+        return int(min(max(32 * (digits - 3), 64), 256))
 
     def estimated_passes(self) -> tuple[int, int]:
         """MT5's estimate, population x (unconditional + convergence generations): from 15 + 5 generations
