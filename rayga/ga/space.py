@@ -139,6 +139,14 @@ class ParamSpace:
             idx.append(r)
         return np.array(idx[::-1], dtype=np.int64)
 
+    def genomes_of_range(self, lo: int, hi: int) -> np.ndarray:
+        """Genomes of combinations lo..hi-1 (vectorised; for spaces below 2**63 combinations)."""
+        numbers = np.arange(lo, hi, dtype=np.int64)
+        out = np.empty((len(numbers), len(self.inputs)), dtype=np.int64)
+        for k in range(len(self.inputs) - 1, -1, -1):
+            numbers, out[:, k] = np.divmod(numbers, self.inputs[k].size)
+        return out
+
     def number_of(self, genome: np.ndarray) -> int:
         number = 0
         for size, i in zip(self.sizes, genome.tolist(), strict=True):
