@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from rayga.ga.complete import CompleteSearch
 from rayga.ga.space import Input, ParamSpace
 
