@@ -83,6 +83,26 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 1 if result.mismatches else 0
 
 
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from rayga.config import load_config
+    from rayga.optimize import run_optimization, summary_lines, write_results
+    from rayga.runner import apply_sets
+
+    config = apply_sets(load_config(args.config), args.set or [])
+    run = run_optimization(config, progress=not args.quiet)
+    stamp = pd.Timestamp.now().strftime("%Y%m%d-%H%M%S")
+    out = Path(args.out) if args.out else Path("rayga_runs") / f"optimize-{config.data.symbol}-{stamp}"
+    paths = write_results(run, out)
+    for line in summary_lines(run):
+        print(line)
+    print(f"results: {paths[0]} ({len(run.results):,} passes), best: {paths[2]}")
+    return 0
+
+
 def _cmd_mt5_report(args: argparse.Namespace) -> int:
     from rayga.reports.compare import compare_report
     from rayga.reports.mt5_report import read_mt5_report
@@ -132,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--reference", type=int, default=100, metavar="N", help="genomes through the per-tick reference")
     bench.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     bench.set_defaults(func=_cmd_bench)
+
+    opt = sub.add_parser("optimize", help="optimize a config's strategy on this machine (GA or complete search)")
+    opt.add_argument("config", nargs="?", help="TOML config (default: embedded synthetic data, MA cross)")
+    opt.add_argument("--set", action="append", metavar="NAME=VALUE", help="as for backtest; repeatable")
+    opt.add_argument("--out", metavar="DIR", help="folder for results.parquet/csv and best.json")
+    opt.add_argument("--quiet", action="store_true", help="no progress bar")
+    opt.set_defaults(func=_cmd_optimize)
 
     mt5 = sub.add_parser("mt5-report", help="recompute an MT5 tester report's figures from its deals")
     mt5.add_argument("path", help="MT5 Strategy Tester report (.html/.htm or .xlsx)")

@@ -106,12 +106,19 @@ class StrategyConfig:
                 for part, v in value.items():
                     if isinstance(v, bool) or not isinstance(v, int | float):
                         raise ConfigError(f"`{key}.{part}` must be a number (got {v!r}) {where}")
+            elif isinstance(value, list):
+                if not value or any(isinstance(v, bool) or not isinstance(v, int | float) for v in value):
+                    raise ConfigError(f"`{key}` must list numbers (got {value!r}); set it {where}")
             elif isinstance(value, bool) or not isinstance(value, int | float):
-                raise ConfigError(f"`{key}` must be a number or {{start, step, stop}} (got {value!r}); set it {where}")
+                raise ConfigError(f"`{key}` must be a number, a list of numbers or {{start, step, stop}} "
+                                  f"(got {value!r}); set it {where}")
 
     def single_values(self) -> dict[str, float]:
         """The value each parameter takes in a single backtest (`value`, else `start` of a range)."""
-        return {k: float(v.get("value", v["start"]) if isinstance(v, dict) else v) for k, v in self.params.items()}
+        def one(v: Any) -> float:
+            return float(v.get("value", v["start"]) if isinstance(v, dict) else (v[0] if isinstance(v, list) else v))
+
+        return {k: one(v) for k, v in self.params.items()}
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,9 @@ class OptimizationConfig:
     seed: int = 1
     forward: str | None = None
     engine: str = "numba"
+    complete_budget: int = 100_000  # mode = "auto": complete search up to this many combinations
+    population: int | None = None  # None: from the number of combinations (rayga.ga.space)
+    constraints: tuple[str, ...] = ()  # e.g. ["tp_points >= sl_points"], on top of the strategy's own
     file: str = field(default="<defaults>", compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -136,6 +146,13 @@ class OptimizationConfig:
                                   f"set it {where}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ConfigError(f"`seed` must be a whole number (got {self.seed!r}); set it {where}")
+        for name in ("complete_budget", "population"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise ConfigError(f"`{name}` must be a whole number >= 1 (got {v!r}); set it {where}")
+        if isinstance(self.constraints, str) or not all(isinstance(c, str) for c in self.constraints):
+            raise ConfigError(f"`constraints` must be a list of expressions like [\"fast < slow\"]; set it {where}")
+        object.__setattr__(self, "constraints", tuple(self.constraints))
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class Strategy:
 
     name: str = ""
     params: tuple[Param, ...] = ()
+    constraints: tuple[str, ...] = ()  # between parameters, e.g. "fast < slow": never evaluated otherwise
 
     @property
     def param_names(self) -> tuple[str, ...]:

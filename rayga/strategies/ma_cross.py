@@ -21,6 +21,7 @@ class MACross(Strategy):
         Param("sl_points", "float", 300, 0, 100, 1000, "stop loss in points from the entry price; 0 = none"),
         Param("tp_points", "float", 600, 0, 100, 2000, "take profit in points from the entry price; 0 = none"),
     )
+    constraints = ("fast < slow",)
 
     def check_genomes(self, genomes: np.ndarray, where: str = "") -> None:
         fast, slow, sl, tp = genomes.T
