@@ -1,7 +1,5 @@
 """`python -m rayga` runs the command line."""
 
-import sys
+from rayga.cli import run
 
-from rayga.cli import main
-
-sys.exit(main())
+run()

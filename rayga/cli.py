@@ -196,5 +196,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """Console entry point: `main`, then exit without native-library teardown.
+
+    Arrow's C++ thread pool can abort the interpreter's final teardown ("terminate called without an
+    active exception", apache/arrow#34314) after the work is done, turning a finished command into exit
+    code -6. Every file rayga writes is closed (and renamed into place) before `main` returns, so the
+    process flushes its output and leaves with `os._exit`.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # the reader went away (e.g. `| head`): nothing left to say
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
