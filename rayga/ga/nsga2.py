@@ -1,0 +1,143 @@
+"""Multi-objective mode: NSGA-II over several criteria (e.g. maximize profit, minimize equity DD %,
+maximize trades), as an ask/tell engine that returns the Pareto front. Ray-free, deterministic like the
+single-objective GA: all draws happen at generation boundaries and results are cached by combination.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rayga.ga import operators as op
+from rayga.ga.space import ParamSpace
+
+
+def non_dominated_fronts(values: np.ndarray) -> list[np.ndarray]:
+    """Fronts of rows of `values` (all objectives maximized): front 0 is the Pareto front."""
+    n = len(values)
+    ge = (values[:, None, :] >= values[None, :, :]).all(axis=2)
+    gt = (values[:, None, :] > values[None, :, :]).any(axis=2)
+    dominates = ge & gt  # dominates[i, j]: i dominates j
+    count = dominates.sum(axis=0)  # how many dominate j
+    fronts = []
+    current = np.flatnonzero(count == 0)
+    while len(current):
+        fronts.append(current)
+        count = count - dominates[current].sum(axis=0)
+        count[np.concatenate(fronts)] = -1
+        current = np.flatnonzero(count == 0)
+    return fronts
+
+
+def crowding_distance(values: np.ndarray) -> np.ndarray:
+    """NSGA-II crowding distance of each row within its front (boundary rows get infinity)."""
+    n, m = values.shape
+    dist = np.zeros(n)
+    if n <= 2:
+        return np.full(n, np.inf)
+    for k in range(m):
+        order = np.argsort(values[:, k], kind="stable")
+        span = values[order[-1], k] - values[order[0], k]
+        dist[order[0]] = dist[order[-1]] = np.inf
+        if span > 0:
+            dist[order[1:-1]] += (values[order[2:], k] - values[order[:-2], k]) / span
+    return dist
+
+
+def rank_population(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(front number, crowding distance) of every row."""
+    rank = np.empty(len(values), dtype=np.int64)
+    crowd = np.empty(len(values))
+    for r, front in enumerate(non_dominated_fronts(values)):
+        rank[front] = r
+        crowd[front] = crowding_distance(values[front])
+    return rank, crowd
+
+
+class NSGA2Optimizer:
+    """`maximize[k]` says whether objective k is maximized; `tell` takes one row of objectives per genome."""
+
+    def __init__(self, space: ParamSpace, maximize: tuple[bool, ...], seed: int = 1, population: int | None = None,
+                 generations: int = 30, mutation_rate: float | None = None) -> None:
+        self.space = space
+        self.sign = np.where(np.array(maximize), 1.0, -1.0)
+        self.rng = np.random.default_rng(seed)
+        self.sizes = np.array(space.sizes, dtype=np.int64)
+        self.pop_size = population or space.population_size()
+        self.generations = generations
+        self.rate = mutation_rate if mutation_rate is not None else 1.0 / max(len(self.sizes), 1)
+        self.cache: dict[int, np.ndarray] = {}
+        self.generation = 0
+        self.population = self._random_feasible(self.pop_size)
+        self.parents: np.ndarray | None = None
+        self.done = False
+        self._advance_while_complete()
+
+    def ask(self) -> np.ndarray:
+        if self.done:
+            return np.empty((0, len(self.sizes)), dtype=np.int64)
+        seen, rows = set(), []
+        for g in self.population:
+            n = self.space.number_of(g)
+            if n not in self.cache and n not in seen:
+                seen.add(n)
+                rows.append(g)
+        return np.array(rows, dtype=np.int64).reshape(-1, len(self.sizes))
+
+    def tell(self, genomes: np.ndarray, objectives: np.ndarray) -> None:
+        for g, row in zip(np.atleast_2d(genomes), np.atleast_2d(objectives), strict=True):
+            v = np.asarray(row, dtype=np.float64) * self.sign
+            self.cache[self.space.number_of(g)] = np.where(np.isfinite(v), v, -np.inf)
+        self._advance_while_complete()
+
+    @property
+    def passes(self) -> int:
+        return len(self.cache)
+
+    def pareto_front(self) -> tuple[np.ndarray, np.ndarray]:
+        """Genomes of every evaluated pass on the Pareto front, and their objectives (original signs)."""
+        numbers = np.array(sorted(self.cache))
+        values = np.array([self.cache[n] for n in numbers])
+        front = non_dominated_fronts(values)[0]
+        genomes = np.array([self.space.genome_of(int(n)) for n in numbers[front]])
+        return genomes, values[front] * self.sign
+
+    def _values(self, population: np.ndarray) -> np.ndarray:
+        return np.array([self.cache[self.space.number_of(g)] for g in population])
+
+    def _advance_while_complete(self) -> None:
+        while not self.done and len(self.ask()) == 0:
+            self._advance()
+
+    def _advance(self) -> None:
+        pool = self.population if self.parents is None else np.vstack([self.parents, self.population])
+        _, unique = np.unique([self.space.number_of(g) for g in pool], return_index=True)
+        pool = pool[np.sort(unique)]
+        values = self._values(pool)
+        rank, crowd = rank_population(values)
+        order = np.lexsort((-crowd, rank))[: self.pop_size]  # survivors: best fronts, then least crowded
+        self.parents = pool[order]
+        if self.generation >= self.generations:
+            self.done = True
+            return
+        self.generation += 1
+        key = -(rank[order] * 1e6) + np.minimum(crowd[order], 1e5)  # tournament on (front, crowding)
+        kids = np.empty((0, len(self.sizes)), dtype=np.int64)
+        for _ in range(20):
+            a = self.parents[op.tournament(self.rng, key, self.pop_size, 2)]
+            b = self.parents[op.tournament(self.rng, key, self.pop_size, 2)]
+            child = op.mutate(self.rng, op.uniform_crossover(self.rng, a, b), self.sizes, self.rate)
+            kids = np.vstack([kids, child[self.space.feasible(child)]])[: self.pop_size]
+            if len(kids) == self.pop_size:
+                break
+        if len(kids) < self.pop_size:
+            kids = np.vstack([kids, self._random_feasible(self.pop_size - len(kids))])
+        self.population = kids
+
+    def _random_feasible(self, n: int) -> np.ndarray:
+        out = np.empty((0, len(self.sizes)), dtype=np.int64)
+        for _ in range(1000):
+            draw = op.random_genomes(self.rng, self.sizes, max(n, 16))
+            out = np.vstack([out, draw[self.space.feasible(draw)]])
+            if len(out) >= n:
+                return out[:n]
+        raise ValueError("the constraints leave (almost) no feasible combination; loosen them")
