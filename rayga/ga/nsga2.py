@@ -12,8 +12,8 @@ from rayga.ga.space import ParamSpace
 
 
 def non_dominated_fronts(values: np.ndarray) -> list[np.ndarray]:
-    """Fronts of rows of `values` (all objectives maximized): front 0 is the Pareto front."""
-    n = len(values)
+    """Fronts of rows of `values` (all objectives maximized): front 0 is the Pareto front. Quadratic in
+    memory: meant for populations; `pareto_mask` serves whole result sets."""
     ge = (values[:, None, :] >= values[None, :, :]).all(axis=2)
     gt = (values[:, None, :] > values[None, :, :]).any(axis=2)
     dominates = ge & gt  # dominates[i, j]: i dominates j
@@ -26,6 +26,21 @@ def non_dominated_fronts(values: np.ndarray) -> list[np.ndarray]:
         count[np.concatenate(fronts)] = -1
         current = np.flatnonzero(count == 0)
     return fronts
+
+
+def pareto_mask(values: np.ndarray) -> np.ndarray:
+    """Which rows no other row dominates (all objectives maximized), in O(rows x front size) memory."""
+    order = np.lexsort(values.T[::-1] * -1)  # descending by the first objective, then the next ones
+    kept: list[int] = []
+    for i in order:
+        if kept:
+            k = values[kept]
+            if ((k >= values[i]).all(axis=1) & (k > values[i]).any(axis=1)).any():
+                continue
+        kept.append(int(i))
+    mask = np.zeros(len(values), dtype=bool)
+    mask[kept] = True
+    return mask
 
 
 def crowding_distance(values: np.ndarray) -> np.ndarray:
@@ -97,7 +112,7 @@ class NSGA2Optimizer:
         """Genomes of every evaluated pass on the Pareto front, and their objectives (original signs)."""
         numbers = np.array(sorted(self.cache))
         values = np.array([self.cache[n] for n in numbers])
-        front = non_dominated_fronts(values)[0]
+        front = np.flatnonzero(pareto_mask(values))
         genomes = np.array([self.space.genome_of(int(n)) for n in numbers[front]])
         return genomes, values[front] * self.sign
 

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rayga.ga.nsga2 import NSGA2Optimizer, crowding_distance, non_dominated_fronts
+from rayga.ga.nsga2 import NSGA2Optimizer, crowding_distance, non_dominated_fronts, pareto_mask
 from rayga.ga.space import Input, ParamSpace
 
 
@@ -20,6 +20,7 @@ def brute_front(values):
 @given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=30))
 def test_fronts_match_brute_force(rows):
     values = np.array(rows, dtype=float)
+    assert np.flatnonzero(pareto_mask(values)).tolist() == brute_front(values)
     fronts = non_dominated_fronts(values)
     assert sorted(fronts[0].tolist()) == brute_front(values)
     assert sorted(np.concatenate(fronts).tolist()) == list(range(len(values)))
