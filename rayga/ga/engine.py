@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from rayga.ga import operators as op
+from rayga.ga.population import feasible_offspring, missing_genomes, random_feasible
 from rayga.ga.space import ParamSpace
 
 STATE_VERSION = 1
@@ -62,7 +63,7 @@ class GeneticOptimizer:
         self.streak_start: int | None = None
         self.history: list[tuple[int, float, float]] = []  # generation, best, median (internal sign)
         self.done = False
-        self.population = self._random_feasible(self.pop_size)
+        self.population = random_feasible(self.rng, self.space, self.pop_size)
         self._advance_while_complete()
 
     # -- ask / tell -------------------------------------------------------------------------------
@@ -70,14 +71,7 @@ class GeneticOptimizer:
         """Genomes of the current generation whose results are still missing (each once, fixed order)."""
         if self.done:
             return np.empty((0, len(self.sizes)), dtype=np.int64)
-        seen: set[int] = set()
-        rows = []
-        for g in self.population:
-            n = self.space.number_of(g)
-            if n not in self.cache and n not in seen:
-                seen.add(n)
-                rows.append(g)
-        return np.array(rows, dtype=np.int64).reshape(-1, len(self.sizes))
+        return missing_genomes(self.space, self.population, self.cache)
 
     def tell(self, genomes: np.ndarray, values: np.ndarray) -> None:
         """Results of any subset of asked genomes, in any order; the generation advances once all are in."""
@@ -112,7 +106,7 @@ class GeneticOptimizer:
         if self.phase == "init_a":
             self.first_population = self.population
             self.phase = "init_b"
-            self.population = self._random_feasible(self.pop_size)
+            self.population = random_feasible(self.rng, self.space, self.pop_size)
             return
         if self.phase == "init_b":
             first_fit = self._fitness(self.first_population)
@@ -154,27 +148,14 @@ class GeneticOptimizer:
         elite = population[order[: c.elite]]
         n = self.pop_size - len(elite)
         rate = c.mutation_rate if c.mutation_rate is not None else 1.0 / max(len(self.sizes), 1)
-        children = np.empty((0, len(self.sizes)), dtype=np.int64)
-        for _ in range(20):  # redraw infeasible children
-            a = population[op.tournament(self.rng, fit, n, c.tournament)]
-            b = population[op.tournament(self.rng, fit, n, c.tournament)]
-            kids = op.invert(self.rng, op.mutate(self.rng, op.uniform_crossover(self.rng, a, b, c.crossover_rate),
-                                                 self.sizes, rate), self.sizes, c.inversion_rate)
-            children = np.vstack([children, kids[self.space.feasible(kids)]])[:n]
-            if len(children) == n:
-                break
-        if len(children) < n:
-            children = np.vstack([children, self._random_feasible(n - len(children))])
-        return np.vstack([elite, children])
 
-    def _random_feasible(self, n: int) -> np.ndarray:
-        out = np.empty((0, len(self.sizes)), dtype=np.int64)
-        for _ in range(1000):
-            draw = op.random_genomes(self.rng, self.sizes, max(n, 16))
-            out = np.vstack([out, draw[self.space.feasible(draw)]])
-            if len(out) >= n:
-                return out[:n]
-        raise ValueError("the constraints leave (almost) no feasible combination; loosen them")
+        def breed(k: int) -> np.ndarray:
+            a = population[op.tournament(self.rng, fit, k, c.tournament)]
+            b = population[op.tournament(self.rng, fit, k, c.tournament)]
+            kids = op.uniform_crossover(self.rng, a, b, c.crossover_rate)
+            return op.invert(self.rng, op.mutate(self.rng, kids, self.sizes, rate), self.sizes, c.inversion_rate)
+
+        return np.vstack([elite, feasible_offspring(self.rng, self.space, n, breed)])
 
     # -- state ------------------------------------------------------------------------------------
     def state(self) -> dict:

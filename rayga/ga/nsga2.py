@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from rayga.ga import operators as op
+from rayga.ga.population import feasible_offspring, missing_genomes, random_feasible
 from rayga.ga.space import ParamSpace
 
 
@@ -82,7 +83,7 @@ class NSGA2Optimizer:
         self.rate = mutation_rate if mutation_rate is not None else 1.0 / max(len(self.sizes), 1)
         self.cache: dict[int, np.ndarray] = {}
         self.generation = 0
-        self.population = self._random_feasible(self.pop_size)
+        self.population = random_feasible(self.rng, space, self.pop_size)
         self.parents: np.ndarray | None = None
         self.done = False
         self._advance_while_complete()
@@ -90,13 +91,7 @@ class NSGA2Optimizer:
     def ask(self) -> np.ndarray:
         if self.done:
             return np.empty((0, len(self.sizes)), dtype=np.int64)
-        seen, rows = set(), []
-        for g in self.population:
-            n = self.space.number_of(g)
-            if n not in self.cache and n not in seen:
-                seen.add(n)
-                rows.append(g)
-        return np.array(rows, dtype=np.int64).reshape(-1, len(self.sizes))
+        return missing_genomes(self.space, self.population, self.cache)
 
     def tell(self, genomes: np.ndarray, objectives: np.ndarray) -> None:
         for g, row in zip(np.atleast_2d(genomes), np.atleast_2d(objectives), strict=True):
@@ -136,23 +131,10 @@ class NSGA2Optimizer:
             return
         self.generation += 1
         key = -(rank[order] * 1e6) + np.minimum(crowd[order], 1e5)  # tournament on (front, crowding)
-        kids = np.empty((0, len(self.sizes)), dtype=np.int64)
-        for _ in range(20):
-            a = self.parents[op.tournament(self.rng, key, self.pop_size, 2)]
-            b = self.parents[op.tournament(self.rng, key, self.pop_size, 2)]
-            child = op.mutate(self.rng, op.uniform_crossover(self.rng, a, b), self.sizes, self.rate)
-            kids = np.vstack([kids, child[self.space.feasible(child)]])[: self.pop_size]
-            if len(kids) == self.pop_size:
-                break
-        if len(kids) < self.pop_size:
-            kids = np.vstack([kids, self._random_feasible(self.pop_size - len(kids))])
-        self.population = kids
 
-    def _random_feasible(self, n: int) -> np.ndarray:
-        out = np.empty((0, len(self.sizes)), dtype=np.int64)
-        for _ in range(1000):
-            draw = op.random_genomes(self.rng, self.sizes, max(n, 16))
-            out = np.vstack([out, draw[self.space.feasible(draw)]])
-            if len(out) >= n:
-                return out[:n]
-        raise ValueError("the constraints leave (almost) no feasible combination; loosen them")
+        def breed(k: int) -> np.ndarray:
+            a = self.parents[op.tournament(self.rng, key, k, 2)]
+            b = self.parents[op.tournament(self.rng, key, k, 2)]
+            return op.mutate(self.rng, op.uniform_crossover(self.rng, a, b), self.sizes, self.rate)
+
+        self.population = feasible_offspring(self.rng, self.space, self.pop_size, breed)

@@ -1,0 +1,46 @@
+"""Population helpers shared by the GA engines: pending genomes, and feasible random or bred genomes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from rayga.ga import operators as op
+from rayga.ga.space import ParamSpace
+
+
+def missing_genomes(space: ParamSpace, population: np.ndarray, cache: dict) -> np.ndarray:
+    """Genomes of `population` without a cached result, each once, in population order."""
+    seen: set[int] = set()
+    rows = []
+    for g in population:
+        n = space.number_of(g)
+        if n not in cache and n not in seen:
+            seen.add(n)
+            rows.append(g)
+    return np.array(rows, dtype=np.int64).reshape(-1, len(space.inputs))
+
+
+def random_feasible(rng: np.random.Generator, space: ParamSpace, n: int) -> np.ndarray:
+    """n uniform genomes that satisfy the constraints."""
+    sizes = np.array(space.sizes, dtype=np.int64)
+    out = np.empty((0, len(sizes)), dtype=np.int64)
+    for _ in range(1000):
+        draw = op.random_genomes(rng, sizes, max(n, 16))
+        out = np.vstack([out, draw[space.feasible(draw)]])
+        if len(out) >= n:
+            return out[:n]
+    raise ValueError("the constraints leave (almost) no feasible combination; loosen them")
+
+
+def feasible_offspring(rng: np.random.Generator, space: ParamSpace, n: int,
+                       breed: Callable[[int], np.ndarray]) -> np.ndarray:
+    """n children from `breed(n)`, infeasible ones redrawn (then random feasible genomes as a last resort)."""
+    children = np.empty((0, len(space.inputs)), dtype=np.int64)
+    for _ in range(20):
+        kids = breed(n)
+        children = np.vstack([children, kids[space.feasible(kids)]])[:n]
+        if len(children) == n:
+            return children
+    return np.vstack([children, random_feasible(rng, space, n - len(children))])
