@@ -8,7 +8,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from rayga.errors import RaygaError, RaygaWarning
+from rayga.errors import ConfigError, RaygaError, RaygaWarning
 
 EXIT_USER_ERROR = 2
 DEFAULT_STORE = os.environ.get("RAYGA_STORE", "rayga_store")
@@ -86,20 +86,35 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _cmd_optimize(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    import pandas as pd
-
-    from rayga.config import load_config
-    from rayga.optimize import run_optimization, summary_lines, write_results
+    from rayga.config import CRITERIA, load_config
     from rayga.runner import apply_sets
+    from rayga.tuning.driver import RunOptions, optimize, top_table
 
     config = apply_sets(load_config(args.config), args.set or [])
-    run = run_optimization(config, progress=not args.quiet)
-    stamp = pd.Timestamp.now().strftime("%Y%m%d-%H%M%S")
-    out = Path(args.out) if args.out else Path("rayga_runs") / f"optimize-{config.data.symbol}-{stamp}"
-    paths = write_results(run, out)
-    for line in summary_lines(run):
-        print(line)
-    print(f"results: {paths[0]} ({len(run.results):,} passes), best: {paths[2]}")
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers must be >= 1 (got {args.workers})")
+    options = RunOptions(address=args.address, workers=args.workers, out=Path(args.out), fresh=args.fresh,
+                         dashboard=args.dashboard, progress=not args.quiet)
+    run = optimize(config, options)
+    s = run.summary
+    maximize = CRITERIA[s["criterion"]][1]
+    print(f"data: {s['data']}")
+    if run.from_store:
+        print(f"run {s['run_id']} finished earlier: answering from {run.path} (use --fresh to run it again)")
+    else:
+        t = s["tune_overhead"]
+        print(f"{s['mode']} search: {s['passes']:,} passes in {s['wall_s']:.1f} s "
+              f"(Ray start {s['ray_start_s']:.1f} s, {s['evaluators']} evaluators, "
+              f"{s['passes'] / max(s['eval_s'], 1e-9):,.0f} passes/s while evaluating)")
+        print(f"Tune: {t['startup_s']:.1f} s to start, {t['per_batch_ms']:.0f} ms per generation, "
+              f"{t['finish_s']:.1f} s to finish = {t['share_pct']:.1f} % of the search")
+    b = s["best"]
+    print(f"best {s['criterion']}: {b['result']:.4f} at pass {b['pass']} with "
+          + " ".join(f"{k}={v:g}" for k, v in b["params"].items()))
+    table = top_table(run.results, list(b["params"]), maximize)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    print(f"results: {run.path / 'results.parquet'} ({len(run.results):,} passes), "
+          f"summary: {run.path / 'summary.json'}")
     return 0
 
 
@@ -153,10 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     bench.set_defaults(func=_cmd_bench)
 
-    opt = sub.add_parser("optimize", help="optimize a config's strategy on this machine (GA or complete search)")
+    opt = sub.add_parser("optimize", help="optimize a config's strategy on Ray (GA or complete search)")
     opt.add_argument("config", nargs="?", help="TOML config (default: embedded synthetic data, MA cross)")
     opt.add_argument("--set", action="append", metavar="NAME=VALUE", help="as for backtest; repeatable")
-    opt.add_argument("--out", metavar="DIR", help="folder for results.parquet/csv and best.json")
+    opt.add_argument("--address", metavar="auto|HOST:PORT", help="join this Ray cluster (default: start Ray here)")
+    opt.add_argument("--workers", type=int, metavar="N", help="evaluator actors (default: one per CPU of the cluster)")
+    opt.add_argument("--out", default="rayga_runs", metavar="DIR",
+                     help="root of the run folders (default: rayga_runs); each run gets a folder named by its settings")
+    opt.add_argument("--fresh", action="store_true", help="discard this run's stored results and start over")
+    opt.add_argument("--dashboard", action="store_true", help="start the Ray dashboard (on 127.0.0.1)")
     opt.add_argument("--quiet", action="store_true", help="no progress bar")
     opt.set_defaults(func=_cmd_optimize)
 

@@ -17,6 +17,10 @@ class ConfigError(RaygaError):
     """A configuration value that is missing, of the wrong type, or out of range."""
 
 
+class StrategyError(RaygaError):
+    """A strategy raised while evaluating a genome (the message names the genome)."""
+
+
 class RaygaWarning(UserWarning):
     """A recoverable problem the user should know about (printed once, as one line)."""
 

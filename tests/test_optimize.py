@@ -1,11 +1,9 @@
-"""`rayga optimize` on this machine: GA and complete search over a config, deterministic results."""
+"""The Ray-free optimization path (used by `rayga demo` and the Python API): GA and complete search over a
+config, deterministic results. `rayga optimize` on Ray is tested in tests/tuning."""
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
-import pytest
 
 from rayga.cli import main
 from rayga.config import parse_config
@@ -42,19 +40,6 @@ def test_minimizing_criterion_and_auto_mode():
     run = run_optimization(config("auto", criterion="drawdown", complete_budget=10 ** 6), progress=False)
     assert run.mode == "complete"
     assert run.best["result"] == run.results["balance_dd_rel_pct"].min()
-
-
-def test_cli_writes_results(tmp_path, capsys):
-    f = tmp_path / "opt.toml"
-    f.write_text('[data]\nsource = "synthetic"\nstart = 2022-01-03\nend = 2022-03-01\ntimeframe = "H1"\n'
-                 '[strategy.params]\nfast = {start = 3, step = 1, stop = 12}\nslow = [20, 40, 60]\n')
-    assert main(["optimize", str(f), "--quiet", "--out", str(tmp_path / "out")]) == 0
-    out = capsys.readouterr().out
-    assert "SYNTHETIC" in out and "best complex" in out
-    table = pd.read_parquet(tmp_path / "out" / "results.parquet")
-    best = json.loads((tmp_path / "out" / "best.json").read_text())
-    assert {"pass", "combination", "fast", "slow", "result", "complex_criterion"} <= set(table.columns)
-    assert best["result"] == pytest.approx(table["result"].max())
 
 
 def test_nothing_to_optimize(capsys):

@@ -23,6 +23,7 @@ class CompleteSearch:
         self.best_value = -np.inf
         self.best_number: int | None = None
         self.done = False
+        self.generation = -1  # blocks handed out so far, minus one (a block plays the role of a generation)
         self._load_block()
 
     def _load_block(self) -> None:
@@ -32,6 +33,7 @@ class CompleteSearch:
             self._pending = genomes[self.space.feasible(genomes)]
             self._pending_numbers = np.arange(self.start, hi)[self.space.feasible(genomes)]
             self.start = hi
+            self.generation += 1
             if len(self._pending):
                 return
         self._pending = np.empty((0, len(self.space.inputs)), dtype=np.int64)
@@ -61,3 +63,23 @@ class CompleteSearch:
     def best(self) -> tuple[np.ndarray, float]:
         sign = 1.0 if self.maximize else -1.0
         return self.space.genome_of(self.best_number), sign * self.best_value
+
+    def state(self) -> dict:
+        """Everything needed to continue exactly (JSON-serialisable)."""
+        return {"version": 1, "maximize": self.maximize, "block": self.block, "generation": self.generation,
+                "results": {str(k): v for k, v in self.results.items()}}
+
+    @classmethod
+    def from_state(cls, space: ParamSpace, state: dict) -> CompleteSearch:
+        self = cls.__new__(cls)
+        self.space, self.maximize, self.block = space, state["maximize"], state["block"]
+        self.results = {int(k): v for k, v in state["results"].items()}
+        self.best_value, self.best_number, self.done = -np.inf, None, False
+        self.start, self.generation = 0, -1
+        self._load_block()
+        while not self.done and self.generation < state["generation"]:  # re-derive the best, block by block
+            for n in self._pending_numbers.tolist():
+                if self.results[n] > self.best_value:
+                    self.best_value, self.best_number = self.results[n], n
+            self._load_block()
+        return self

@@ -1,0 +1,21 @@
+"""The one place where market data enters and leaves Ray's object store: the driver puts a run's
+prepared arrays once; every evaluator on a node maps the same copy (zero-copy, read-only)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import ray
+
+from rayga.sim.prepared import SimData
+
+
+def put_market(data: SimData) -> ray.ObjectRef:
+    """Store the arrays once, owned by the driver (objects owned by an actor would die with its node)."""
+    return ray.put(data)
+
+
+def with_account(data: SimData, acct: np.ndarray) -> SimData:
+    """The stored arrays with another account vector (several optimizations share one copy)."""
+    return dataclasses.replace(data, acct=np.ascontiguousarray(acct, dtype=np.float64))

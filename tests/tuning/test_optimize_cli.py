@@ -1,0 +1,82 @@
+"""`rayga optimize` end to end on a real local Ray, as a user types it: the same passes and values as the
+Ray-free engine, the MT5 table, a finished run answered from its store, and the same results for any
+number of workers and batch sizes."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from rayga.cli import main
+from rayga.config import load_config
+from rayga.tuning.driver import RunOptions, optimize
+from tests.tuning.helpers import canonical, reference, write_config
+
+pytestmark = pytest.mark.slow
+
+
+def run_dir(out):  # noqa: ANN001, ANN201
+    (path,) = [p for p in out.iterdir() if p.is_dir()]
+    return path
+
+
+def test_cli_run_equals_the_local_engine_then_answers_from_its_store(tmp_path, capsys):
+    cfg = write_config(tmp_path)
+    out = tmp_path / "runs"
+    assert main(["optimize", str(cfg), "--out", str(out), "--workers", "2", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "SYNTHETIC" in text and "Tune:" in text and "ms per generation" in text
+    assert "Pass  Result" in text.replace("   ", "  ") or "Pass" in text.splitlines()[4]
+    folder = run_dir(out)
+    results = pd.read_parquet(folder / "results.parquet")
+    summary = json.loads((folder / "summary.json").read_text())
+    assert {"pass", "generation", "fast", "slow", "sl_points", "tp_points", "result", "complex_criterion"} <= set(results)
+    assert results["pass"].is_unique and summary["passes"] == len(results)
+    pd.testing.assert_frame_equal(canonical(results), reference(cfg), check_exact=True)
+    assert summary["best"]["result"] == results["result"].max()
+    assert summary["tune_overhead"]["batches"] >= 15 and summary["tune_overhead"]["per_batch_ms"] > 0
+
+    assert main(["optimize", str(cfg), "--out", str(out), "--quiet"]) == 0  # finished: no Ray, same answer
+    again = capsys.readouterr().out
+    assert "finished earlier" in again and str(summary["best"]["pass"]) in again
+
+
+@pytest.fixture(scope="module")
+def ray_up():
+    """One local Ray for the tests below (the first test starts and stops its own, as the CLI does)."""
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, namespace="rayga", logging_level="ERROR", log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def test_same_results_whatever_workers_and_batch_sizes(tmp_path, ray_up):
+    cfg = write_config(tmp_path, seed=11)
+    config = load_config(cfg)
+    a = optimize(config, RunOptions(workers=1, out=tmp_path / "a", progress=False), announce=lambda s: None)
+    b = optimize(config, RunOptions(workers=2, out=tmp_path / "b", progress=False, max_batch=13), announce=lambda s: None)
+    pd.testing.assert_frame_equal(a.results, b.results, check_exact=True)
+    assert a.summary["best"] == b.summary["best"]
+    assert b.summary["tune_overhead"]["batches"] > a.summary["tune_overhead"]["batches"]
+
+
+def test_settings_change_starts_a_new_run_and_says_so(tmp_path, capsys, ray_up):
+    cfg = write_config(tmp_path, end="2022-03-01", timeframe="H1")
+    out = tmp_path / "runs"
+    assert main(["optimize", str(cfg), "--out", str(out), "--quiet", "--workers", "2"]) == 0
+    assert main(["optimize", str(cfg), "--out", str(out), "--quiet", "--workers", "2", "--set", "account.lots=2"]) == 0
+    text = capsys.readouterr().out
+    assert "settings changed since run" in text and "account.lots" in text
+    assert len([p for p in out.iterdir() if p.is_dir()]) == 2
+
+
+def test_unwritable_out_is_one_line_before_ray_starts(tmp_path, capsys):
+    cfg = write_config(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["optimize", str(cfg), "--out", str(blocker / "runs"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "cannot create" in err and "--out" in err
