@@ -90,7 +90,7 @@ def evaluate_batch(config: dict) -> None:
         raw, stats = dispatch(hub, params, acct)
     except (ray.exceptions.RayTaskError, StrategyError, NoEvaluators) as exc:  # a strategy raised: the message names
         ray.get(hub.put_result.remote(config["key"], None, str(getattr(exc, "cause", None) or exc)))  # the genome
-        tune.report({"generation": config["generation"], "passes": 0, "failed": 1})
+        tune.report({"generation": config["generation"], "passes": 0, "failed": 1, "best": float("nan")})
         return
     seconds = time.perf_counter() - t0 - stats["wait_s"]
     ray.get(hub.put_result.remote(config["key"], raw))
