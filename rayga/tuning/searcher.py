@@ -112,7 +112,8 @@ class FastGASearcher(Searcher):
         steady = [t[i] - t[i - 1] - busy[i] - (own[i] - own[i - 1]) for i in range(1, len(t))]
         startup = t[0] - fit_start - busy[0] - own[0]
         finish = fit_end - t[-1]
-        return {"batches": len(t), "startup_s": startup, "per_batch_ms": 1000 * float(np.median(steady)) if steady else 0.0,
+        per_batch = 1000 * float(np.median(steady)) if steady else 0.0
+        return {"batches": len(t), "startup_s": startup, "per_batch_ms": per_batch,
                 "finish_s": finish, "seconds": startup + sum(steady) + finish}
 
     # -- resuming ---------------------------------------------------------------------------------

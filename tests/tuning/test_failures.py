@@ -136,8 +136,9 @@ def test_strategy_raising_in_an_evaluator_names_the_genome_and_keeps_earlier_bat
                  announce=lambda s: None)
     message = str(err.value)
     assert "\n" not in message
-    assert "strategy fragile failed on genome fast=20, slow=25, sl_points=0, tp_points=600: ValueError: fast 20 is cursed" \
-        in message and "run the same command again to resume" in message
+    culprit = "fast=20, slow=25, sl_points=0, tp_points=600: ValueError: fast 20 is cursed"
+    assert f"strategy fragile failed on genome {culprit}" in message
+    assert "run the same command again to resume" in message
     stored = pd.concat([pd.read_parquet(f) for f in sorted((tmp_path / "runs").glob("*/batches/*.parquet"))])
     feasible_before = sum(1 for f in range(4, 20, 2) for s in range(10, 121, 5) if f < s) * 5  # x 5 stop losses
     assert len(stored) == 200 * (feasible_before // 200) > 0  # every whole batch before the failing one
