@@ -86,18 +86,28 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _cmd_optimize(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from rayga.config import CRITERIA, load_config
+    from rayga.config import load_config
     from rayga.runner import apply_sets
-    from rayga.tuning.driver import RunOptions, optimize, top_table
+    from rayga.tuning.driver import RunOptions, optimize_all
 
     config = apply_sets(load_config(args.config), args.set or [])
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers must be >= 1 (got {args.workers})")
     options = RunOptions(address=args.address, workers=args.workers, out=Path(args.out), fresh=args.fresh,
                          dashboard=args.dashboard, progress=not args.quiet)
-    run = optimize(config, options)
+    runs = optimize_all(config, options)
+    for run in runs:
+        _print_run(run, several=len(runs) > 1)
+    return 0
+
+
+def _print_run(run, several: bool) -> None:  # noqa: ANN001 - a rayga.tuning.driver.TunedRun
+    from rayga.config import CRITERIA
+    from rayga.tuning.driver import top_table
+
     s = run.summary
-    maximize = CRITERIA[s["criterion"]][1]
+    if several:
+        print(f"== {s.get('variant', '')}")
     print(f"data: {s['data']}")
     if run.from_store:
         print(f"run {s['run_id']} finished earlier: answering from {run.path} (use --fresh to run it again)")
@@ -108,14 +118,15 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
               f"{s['passes'] / max(s['eval_s'], 1e-9):,.0f} passes/s while evaluating)")
         print(f"Tune: {t['startup_s']:.1f} s to start, {t['per_batch_ms']:.0f} ms per generation, "
               f"{t['finish_s']:.1f} s to finish = {t['share_pct']:.1f} % of the search")
+    for warning in s.get("warnings", []):
+        print(f"warning: {warning}")
     b = s["best"]
     print(f"best {s['criterion']}: {b['result']:.4f} at pass {b['pass']} with "
           + " ".join(f"{k}={v:g}" for k, v in b["params"].items()))
-    table = top_table(run.results, list(b["params"]), maximize)
+    table = top_table(run.results, list(b["params"]), CRITERIA[s["criterion"]][1])
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     print(f"results: {run.path / 'results.parquet'} ({len(run.results):,} passes), "
           f"summary: {run.path / 'summary.json'}")
-    return 0
 
 
 def _cmd_mt5_report(args: argparse.Namespace) -> int:

@@ -166,6 +166,40 @@ class Config:
     optimization: OptimizationConfig = field(default_factory=OptimizationConfig)
     extra: dict[str, Any] = field(default_factory=dict)
     file: str = "<defaults>"
+    sweep: tuple[tuple[str, str, tuple], ...] = ()  # (section, key, values): several optimizations at once
+
+    def variants(self) -> list[Config]:
+        """One config per combination of swept values (e.g. `lots = [1, 10, 100]`), each validated."""
+        configs = [dataclasses.replace(self, sweep=())]
+        for section, key, values in self.sweep:
+            configs = [dataclasses.replace(c, sweep=(*c.sweep, (section, key, (v,))),
+                                           **{section: dataclasses.replace(getattr(c, section), **{key: v})})
+                       for c in configs for v in values]
+        return configs
+
+    def label(self) -> str:
+        """`lots=10 seed=2` for a variant of a sweep (empty without a sweep)."""
+        return " ".join(f"{key}={getattr(getattr(self, section), key)}" for section, key, _ in self.sweep)
+
+
+# Keys that take a list to run several optimizations at once over the same evaluators.
+SWEEPABLE = (("account", "lots"), ("optimization", "seed"))
+
+
+def split_sweep(raw: dict[str, Any], file: str) -> tuple[dict[str, Any], tuple[tuple[str, str, tuple], ...]]:
+    """Replace each swept list by its first value (validated with the section) and return the sweep."""
+    raw = {k: dict(v) if isinstance(v, dict) else v for k, v in raw.items()}
+    sweep = []
+    for section, key in SWEEPABLE:
+        table = raw.get(section)
+        if isinstance(table, dict) and isinstance(table.get(key), list):
+            values = tuple(table[key])
+            if not values or len(set(values)) != len(values):
+                raise ConfigError(f"`{key}` must be a value or a list of distinct values (got {table[key]!r}); "
+                                  f"set it {_where(section, file)}")
+            table[key] = values[0]
+            sweep.append((section, key, values))
+    return raw, tuple(sweep)
 
 
 _SECTIONS = {"data": DataConfig, "account": AccountConfig, "strategy": StrategyConfig,
@@ -190,6 +224,7 @@ def _build(cls: type, table: str, raw: Any, file: str) -> Any:
 
 def parse_config(raw: dict[str, Any], file: str = "<config>") -> Config:
     """Validate a parsed TOML document."""
+    raw, sweep = split_sweep(raw, file)
     for key in raw:
         if key not in _SECTIONS and key not in _OPEN_SECTIONS:
             known = [*_SECTIONS, *_OPEN_SECTIONS]
@@ -200,7 +235,9 @@ def parse_config(raw: dict[str, Any], file: str = "<config>") -> Config:
     if not isinstance(symbol, dict):
         raise ConfigError(f"[symbol] must be a table in {file}")
     extra = {k: v for k, v in raw.items() if k not in (*_SECTIONS, "symbol")}
-    return Config(**built, symbol=dict(symbol), extra=extra, file=file)
+    config = Config(**built, symbol=dict(symbol), extra=extra, file=file, sweep=sweep)
+    config.variants()  # every swept value is validated now
+    return config
 
 
 def load_config(path: str | Path | None) -> Config:

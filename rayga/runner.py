@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rayga.config import _SECTIONS, Config
+from rayga.config import _SECTIONS, Config, split_sweep
 from rayga.data.load import load_market_data
 from rayga.data.market import MarketData
 from rayga.errors import ConfigError
@@ -43,6 +43,11 @@ def apply_sets(config: Config, sets: list[str]) -> Config:
         else:
             params[name] = value
     updates = {"strategy": dataclasses.replace(config.strategy, params=params)}
+    raw_sweep, sweep = split_sweep(sections, config.file)
+    sections = raw_sweep
+    kept = tuple(s for s in config.sweep if (s[0], s[1]) not in {(a, b) for a, b, _ in sweep}
+                 and s[1] not in sections.get(s[0], {}))
+    updates["sweep"] = kept + sweep
     for section, values in sections.items():
         current = getattr(config, section)
         names = {f.name for f in dataclasses.fields(current)}
@@ -50,7 +55,9 @@ def apply_sets(config: Config, sets: list[str]) -> Config:
             if key not in names:
                 raise ConfigError(f"--set {section}.{key}: [{section}] has no key `{key}`")
         updates[section] = dataclasses.replace(current, **values)
-    return dataclasses.replace(config, **updates)
+    config = dataclasses.replace(config, **updates)
+    config.variants()  # every swept value is validated now
+    return config
 
 
 def load_data(config: Config) -> MarketData:

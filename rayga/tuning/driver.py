@@ -17,11 +17,13 @@ from ray import tune
 
 import rayga
 from rayga.config import CRITERIA, Config
+from rayga.data.market import MarketData
 from rayga.errors import ConfigError, RaygaError
 from rayga.ga.complete import CompleteSearch
 from rayga.ga.engine import GAConfig, GeneticOptimizer
+from rayga.ga.space import ParamSpace
 from rayga.optimize import build_space
-from rayga.runner import load_data
+from rayga.runner import load_data, margin_warning
 from rayga.runs import (
     RESULTS,
     SUMMARY,
@@ -33,12 +35,13 @@ from rayga.runs import (
     write_atomic,
     write_json,
 )
+from rayga.sim import _nb_state as S
 from rayga.sim.enums import M
-from rayga.sim.prepared import prepare
+from rayga.sim.prepared import SimData, prepare
 from rayga.strategies.ma_cross import get_strategy
 from rayga.tuning.hub import start_hub
 from rayga.tuning.objects import put_market
-from rayga.tuning.searcher import FastGASearcher
+from rayga.tuning.searcher import FastGASearcher, StudySearcher
 from rayga.tuning.session import cluster_cpus, ray_session
 from rayga.tuning.trainable import trainable
 
@@ -62,8 +65,63 @@ class RunOptions:
     max_batch: int | None = None  # split a generation into batches of at most this many genomes
 
 
+@dataclass
+class Study:
+    """One optimization of a run: its config (one variant of a sweep), space, folder, store and engine."""
+
+    config: Config
+    space: ParamSpace
+    mode: str
+    run: RunDir
+    store: ResultsStore
+    engine: object
+    searcher: FastGASearcher | None = None
+    bar: _Progress | None = None
+    resumed: int = 0
+
+    @property
+    def criterion(self) -> tuple[str, bool]:
+        return CRITERIA[self.config.optimization.criterion]
+
+
 def optimize(config: Config, options: RunOptions = RunOptions(), announce: Callable[[str], None] = print,
              tune_callbacks: Sequence = ()) -> TunedRun:
+    """One optimization (the first of a sweep's variants is refused: use `optimize_all`)."""
+    if len(config.variants()) > 1:
+        raise ConfigError(f"{config.file} sweeps {config.variants()[0].label()} ...: use optimize_all")
+    return optimize_all(config, options, announce, tune_callbacks)[0]
+
+
+def optimize_all(config: Config, options: RunOptions = RunOptions(), announce: Callable[[str], None] = print,
+                 tune_callbacks: Sequence = ()) -> list[TunedRun]:
+    """Every variant of the config (one unless it sweeps `lots` or `seed`), concurrently over one set of
+    evaluators; finished runs answer from their stored results without starting Ray."""
+    planned = [_plan(v, options, announce) for v in config.variants()]
+    studies = [p for p in planned if isinstance(p, Study)]
+    finished: dict[int, TunedRun] = {}
+    if studies:
+        t0 = time.perf_counter()
+        md = load_data(config)
+        data = prepare(md, config.account, config.data.modelling)
+        with ray_session(options.address, options.workers, options.dashboard) as ray_start_s:
+            summaries, errors = _run(studies, data, md, options, announce, tune_callbacks)
+        for study, summary in zip(studies, summaries, strict=True):
+            if summary is None:
+                continue
+            warning = margin_warning(md, study.config, summary["best"]["metrics"])
+            summary |= {"data": md.label, "synthetic": md.synthetic, "ray_start_s": ray_start_s,
+                        "wall_s": time.perf_counter() - t0, "variant": study.config.label(),
+                        "warnings": [f"best pass: {warning}"] if warning else []}
+            results = sorted_results(study.store.load(), study.criterion[0])
+            write_atomic(study.run.path / RESULTS, lambda p, r=results: r.to_parquet(p, index=False))
+            write_json(study.run.path / SUMMARY, summary)
+            finished[id(study)] = TunedRun(study.run.path, results, summary, False)
+        if errors:
+            raise RaygaError(errors[0])
+    return [finished[id(p)] if isinstance(p, Study) else p for p in planned]
+
+
+def _plan(config: Config, options: RunOptions, announce: Callable[[str], None]) -> Study | TunedRun:
     opt = config.optimization
     space = build_space(config)
     if not space.inputs:
@@ -72,83 +130,91 @@ def optimize(config: Config, options: RunOptions = RunOptions(), announce: Calla
     mode = space.mode(opt.mode, opt.complete_budget)
     settings = run_settings(config, space, mode, rayga.__version__)
     run = RunDir.of(options.out, config, settings)
-    previous = run.previous_settings(str(config.file))
+    key = f"{config.file} {config.label()}".strip()
+    previous = run.previous_settings(key)
     run.prepare(settings, options.fresh)
     if previous is not None:
         announce(f"settings changed since run {previous[0]} ({', '.join(changed_keys(previous[1], settings)[:4])}): "
                  f"new run {run.run_id}")
-    run.remember(str(config.file))
-    metric, maximize = CRITERIA[opt.criterion]
+    run.remember(key)
     done = run.summary()
     if done is not None and done.get("status") == "finished":
         return TunedRun(run.path, pd.read_parquet(run.path / RESULTS), done, True)
-    store = ResultsStore(run.path, space)
+    metric, maximize = CRITERIA[opt.criterion]
     engine = (CompleteSearch(space, maximize) if mode == "complete"
               else GeneticOptimizer(space, GAConfig(seed=opt.seed, population=opt.population, maximize=maximize)))
-    t0 = time.perf_counter()
-    md = load_data(config)
-    data = prepare(md, config.account, config.data.modelling)
-    with ray_session(options.address, options.workers, options.dashboard) as ray_start_s:
-        summary = _run(config, options, space, mode, engine, store, data, run, announce, tune_callbacks)
-    summary |= {"data": md.label, "synthetic": md.synthetic, "ray_start_s": ray_start_s,
-                "wall_s": time.perf_counter() - t0}
-    results = sorted_results(store.load(), metric)
-    write_atomic(run.path / RESULTS, lambda p: results.to_parquet(p, index=False))
-    write_json(run.path / SUMMARY, summary)
-    return TunedRun(run.path, results, summary, False)
+    return Study(config, space, mode, run, ResultsStore(run.path, space), engine)
 
 
-def _run(config: Config, options: RunOptions, space, mode: str, engine, store: ResultsStore, data,  # noqa: ANN001
-         run: RunDir, announce: Callable[[str], None], tune_callbacks: Sequence) -> dict:
-    opt = config.optimization
-    metric, maximize = CRITERIA[opt.criterion]
-    strategy = get_strategy(config.strategy.name)
+def _run(studies: list[Study], data: SimData, md: MarketData, options: RunOptions, announce: Callable[[str], None],
+         tune_callbacks: Sequence) -> tuple[list[dict | None], list[str]]:
+    strategy = get_strategy(studies[0].config.strategy.name)
     size = options.workers or cluster_cpus()
-    hub_name = f"hub-{run.run_id}"
+    hub_name = "hub-" + "-".join(s.run.run_id for s in studies)[:60]
     try:
         hub = start_hub(hub_name, put_market(data), strategy, size)
     except ValueError as exc:  # the name is taken: the same run is going on in another driver
-        raise ConfigError(f"run {run.run_id} is already running on this Ray cluster ({exc})") from None
-    bar = _Progress(options.progress, mode, space)
-    searcher = FastGASearcher(engine, space, hub_name=hub_name, metric_index=M[metric], maximize=maximize,
-                              acct=data.acct, store=store, max_batch=options.max_batch, on_batch=bar.update)
-    resumed = searcher.replay(store.values(metric))
-    if resumed:
-        announce(f"resuming run {run.run_id}: {resumed:,} passes already stored")
-    bar.start(resumed)
+        raise ConfigError(f"run {studies[0].run.run_id} is already running on this Ray cluster ({exc})") from None
+    bars_per_year = data.acct[S.A_BARS_PER_YEAR]
+    for i, study in enumerate(studies):
+        metric, maximize = study.criterion
+        label = study.config.label()
+        study.bar = _Progress(options.progress, study.mode, study.space, label, i)
+        study.searcher = FastGASearcher(study.engine, study.space, hub_name=hub_name, metric_index=M[metric],
+                                        maximize=maximize, acct=study.config.account.vector(md.symbol, bars_per_year),
+                                        store=study.store, max_batch=options.max_batch, on_batch=study.bar.update,
+                                        tag=f"{i}:")
+        study.resumed = study.searcher.replay(study.store.values(metric))
+        if study.resumed:
+            announce(f"resuming run {study.run.run_id}{' (' + label + ')' if label else ''}: "
+                     f"{study.resumed:,} passes already stored")
+        study.bar.start(study.resumed)
+    searchers = [s.searcher for s in studies]
     t_fit = time.perf_counter()
     results = None
-    if not engine.done:
+    if not all(s.finished for s in searchers):
+        search_alg = searchers[0] if len(searchers) == 1 else StudySearcher(searchers)
         tuner = tune.Tuner(trainable(), tune_config=tune.TuneConfig(
-            search_alg=searcher, num_samples=-1, max_concurrent_trials=1, reuse_actors=True),
-            run_config=tune.RunConfig(name=f"tune-{uuid.uuid4().hex[:8]}", storage_path=str(run.path / "tune"),
-                                      verbose=0, callbacks=list(tune_callbacks), log_to_file=False))
+            search_alg=search_alg, num_samples=-1, max_concurrent_trials=len(searchers), reuse_actors=True),
+            run_config=tune.RunConfig(name=f"tune-{uuid.uuid4().hex[:8]}",
+                                      storage_path=str(studies[0].run.path / "tune"), verbose=0,
+                                      callbacks=list(tune_callbacks), log_to_file=False))
         results = tuner.fit()
     fit_s = time.perf_counter() - t_fit
-    bar.close()
+    for study in studies:
+        study.bar.close()
     stats = ray.get(hub.stats.remote())
     ray.kill(hub)
-    if searcher.error is not None:
-        raise RaygaError(f"{searcher.error} (run {run.run_id}: {store.next_batch - 1} batches kept in {store.dir}; "
-                         f"run the same command again to resume)")
-    genome, value = engine.best()
+    reports = [] if results is None else [r.metrics for r in results]
+    shared = {"evaluators": size, "evaluators_lost": stats["lost"], "tune_fit_s": fit_s,
+              "resubmitted_chunks": int(sum(m.get("resubmitted", 0) or 0 for m in reports))}
+    summaries, errors = [], []
+    for study in studies:
+        if study.searcher.error is not None:
+            errors.append(f"{study.searcher.error} (run {study.run.run_id}: {study.store.next_batch - 1} batches kept "
+                          f"in {study.store.dir}; run the same command again to resume)")
+            summaries.append(None)
+        else:
+            summaries.append(_summary(study, shared, t_fit, fit_s))
+    return summaries, errors
+
+
+def _summary(study: Study, shared: dict, t_fit: float, fit_s: float) -> dict:
+    searcher, space, store = study.searcher, study.space, study.store
+    genome, value = study.engine.best()
     best_pass = space.number_of(genome)
     frame = store.load()
     row = frame.loc[frame["pass"].map(int) == best_pass].iloc[0]
-    reports = [] if results is None else [r.metrics for r in results]
-    resubmitted = int(sum(m.get("resubmitted", 0) or 0 for m in reports))
-    waited = float(sum(m.get("wait_s", 0.0) or 0.0 for m in reports))
     costs = searcher.tune_costs(t_fit, t_fit + fit_s)
     costs["share_pct"] = 100 * costs["seconds"] / fit_s if fit_s > 0 else 0.0
     return {
-        "status": "finished", "run_id": run.run_id, "mode": mode, "criterion": opt.criterion,
+        "status": "finished", "run_id": study.run.run_id, "mode": study.mode,
+        "criterion": study.config.optimization.criterion,
         "best": {"pass": str(best_pass) if store.wide else best_pass, "result": value,
-                 "params": {n: float(row[n]) for n in space.order},
-                 "metrics": {k: float(row[k]) for k in M}},
-        "passes": int(len(frame)), "generations": int(getattr(engine, "generation", 0)),
-        "resumed_passes": resumed, "evaluators": size, "evaluators_lost": stats["lost"],
-        "resubmitted_chunks": resubmitted, "evaluator_wait_s": waited, "tune_fit_s": fit_s,
-        "eval_s": searcher.eval_seconds - waited,
+                 "params": {n: float(row[n]) for n in space.order}, "metrics": {k: float(row[k]) for k in M}},
+        "passes": int(len(frame)), "generations": int(getattr(study.engine, "generation", 0)),
+        "resumed_passes": study.resumed, **shared,
+        "eval_s": searcher.eval_seconds, "evaluator_wait_s": searcher.wait_seconds,
         "tune_overhead": costs,
     }
 
@@ -156,17 +222,17 @@ def _run(config: Config, options: RunOptions, space, mode: str, engine, store: R
 class _Progress:
     """A live line: generation, passes done of the estimate, best so far, passes/s, ETA (tqdm)."""
 
-    def __init__(self, enabled: bool, mode: str, space) -> None:  # noqa: ANN001
-        self.enabled, self.bar, self.best = enabled, None, None
+    def __init__(self, enabled: bool, mode: str, space: ParamSpace, label: str = "", position: int = 0) -> None:
+        self.enabled, self.bar, self.position = enabled, None, position
         self.total = space.n_combinations if mode == "complete" else space.estimated_passes()[0]
-        self.mode = mode
+        self.desc = f"{mode} search" + (f" {label}" if label else "")
 
     def start(self, done: int) -> None:
         if self.enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=max(self.total, done), initial=done, unit="pass", desc=f"{self.mode} search",
-                            dynamic_ncols=True, leave=False)
+            self.bar = tqdm(total=max(self.total, done), initial=done, unit="pass", desc=self.desc,
+                            dynamic_ncols=True, leave=False, position=self.position)
 
     def update(self, info: dict) -> None:
         if self.bar is None:

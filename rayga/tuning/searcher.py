@@ -27,7 +27,7 @@ class FastGASearcher(Searcher):
 
     def __init__(self, optimizer, space: ParamSpace, *, hub_name: str, metric_index: int, maximize: bool,  # noqa: ANN001
                  acct: np.ndarray, store: ResultsStore | None = None, max_batch: int | None = None,
-                 on_batch: Callable[[dict], None] | None = None) -> None:
+                 on_batch: Callable[[dict], None] | None = None, tag: str = "") -> None:
         super().__init__(metric="best", mode="max" if maximize else "min")
         self.optimizer = optimizer
         self.space = space
@@ -38,14 +38,20 @@ class FastGASearcher(Searcher):
         self.store = store
         self.max_batch = max_batch
         self.on_batch = on_batch
+        self.tag = tag  # tells apart the batches of several searchers sharing one hub
         self.batch_no = 0
         self.in_flight: dict[str, dict] = {}  # trial id -> key, generation, genomes
         self.error: str | None = None
         self.own_seconds = 0.0  # time spent here (breeding, storing): not Tune's
-        self.eval_seconds = 0.0
+        self.eval_seconds = 0.0  # evaluators busy with this searcher's batches
+        self.wait_seconds = 0.0  # batches waiting for a first evaluator (warm-up)
         self.batches = 0
         self.cycles: list[tuple[float, float, float]] = []  # per batch: completion time, its evaluation time, own time
         self._hub = None
+
+    @property
+    def finished(self) -> bool:
+        return self.error is not None or self.optimizer.done
 
     @property
     def hub(self) -> ray.actor.ActorHandle:
@@ -68,7 +74,7 @@ class FastGASearcher(Searcher):
             if self.max_batch:
                 genomes = genomes[: self.max_batch]
             self.batch_no += 1
-            key = f"{self.hub_name}:{self.batch_no}"
+            key = f"{self.hub_name}:{self.tag}{self.batch_no}"
             ray.get(self.hub.put_batch.remote(key, self.space.decode(genomes), self.acct))
             self.in_flight[trial_id] = {"key": key, "generation": self.generation(), "genomes": genomes}
             return {"key": key, "hub": self.hub_name, "generation": self.generation(), "genomes": len(genomes),
@@ -90,8 +96,10 @@ class FastGASearcher(Searcher):
                 self.store.append(batch["generation"], batch["genomes"], raw)  # before it can influence breeding
             self.optimizer.tell(batch["genomes"], raw[:, self.metric_index])
             self.batches += 1
-            busy = float((result or {}).get("eval_s", 0.0)) + float((result or {}).get("wait_s", 0.0))
-            self.eval_seconds += busy
+            evaluating, waiting = (float((result or {}).get(k, 0.0)) for k in ("eval_s", "wait_s"))
+            busy = evaluating + waiting
+            self.eval_seconds += evaluating
+            self.wait_seconds += waiting
             self.cycles.append((t0, busy, self.own_seconds))
             if self.on_batch is not None:
                 self.on_batch({"generation": batch["generation"], "passes": len(raw), "result": result or {},
@@ -150,3 +158,46 @@ class FastGASearcher(Searcher):
                           for t, b in state["in_flight"].items()}
         for b in self.in_flight.values():  # a new hub after a restart: give it the batches Tune will re-run
             ray.get(self.hub.put_batch.remote(b["key"], self.space.decode(b["genomes"]), self.acct))
+
+
+class StudySearcher(Searcher):
+    """Several optimizations at once (e.g. `lots = [1, 10, 100]`) over the same evaluators: one batch of
+    each study in flight, so Tune runs one trial per study concurrently and never waits at a barrier."""
+
+    def __init__(self, searchers: list[FastGASearcher]) -> None:
+        super().__init__(metric="best", mode="max")  # Tune's own bookkeeping only; each study keeps its sense
+        self.searchers = searchers
+        self.owner: dict[str, int] = {}
+        self.turn = 0
+
+    def suggest(self, trial_id: str) -> dict | str | None:
+        if all(s.finished for s in self.searchers):
+            return Searcher.FINISHED
+        for k in range(len(self.searchers)):
+            i = (self.turn + k) % len(self.searchers)
+            s = self.searchers[i]
+            if s.finished or s.in_flight:
+                continue
+            config = s.suggest(trial_id)
+            if isinstance(config, dict):
+                self.owner[trial_id] = i
+                self.turn = i + 1
+                return config
+        return None
+
+    def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+        i = self.owner.pop(trial_id, None)
+        if i is not None:
+            self.searchers[i].on_trial_complete(trial_id, result, error)
+
+    def save(self, checkpoint_path: str) -> None:
+        for i, s in enumerate(self.searchers):
+            s.save(f"{checkpoint_path}.{i}")
+        Path(checkpoint_path).write_text(json.dumps({"version": STATE_VERSION, "owner": self.owner, "turn": self.turn,
+                                                     "studies": len(self.searchers)}))
+
+    def restore(self, checkpoint_path: str) -> None:
+        state = json.loads(Path(checkpoint_path).read_text())
+        for i, s in enumerate(self.searchers):
+            s.restore(f"{checkpoint_path}.{i}")
+        self.owner, self.turn = state["owner"], state["turn"]

@@ -30,7 +30,8 @@ def ray_session(address: str | None = None, workers: int | None = None, dashboar
         if address:
             ray.init(address=address, **common)
         else:
-            ray.init(num_cpus=workers, include_dashboard=dashboard, dashboard_host="127.0.0.1", **common)
+            ray.init(address="local", num_cpus=workers, include_dashboard=dashboard, dashboard_host="127.0.0.1",
+                     **common)
     except (ConnectionError, ValueError, RuntimeError) as exc:
         where = f"--address {address}" if address else "a local Ray instance"
         raise ConfigError(f"cannot start {where}: {str(exc).splitlines()[0]}") from None

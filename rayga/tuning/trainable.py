@@ -37,6 +37,7 @@ def dispatch(hub: ray.actor.ActorHandle, params: np.ndarray, acct: np.ndarray) -
     running: dict[ray.ObjectRef, tuple[int, int]] = {}
     raw = np.empty((len(params), N_METRICS))
     resubmitted = 0
+    failed: dict[int, str] = {}
     while pending or running:
         while pending and idle:
             eid = idle.popleft()
@@ -58,7 +59,11 @@ def dispatch(hub: ray.actor.ActorHandle, params: np.ndarray, acct: np.ndarray) -
             pending.appendleft(c)
             resubmitted += 1
             continue
+        except ray.exceptions.RayTaskError as exc:  # the strategy raised: finish the others, then report
+            failed[c] = str(getattr(exc, "cause", None) or exc)
         idle.append(eid)
+    if failed:  # the first failing chunk in genome order, whichever finished first
+        raise StrategyError(failed[min(failed)])
     return raw, {"resubmitted": resubmitted, "evaluators": len(evaluators), "wait_s": waited}
 
 

@@ -58,7 +58,7 @@ def test_worker_node_removed_while_it_holds_batches(tmp_path):
         ray.shutdown()
         cluster.shutdown()
     assert _REMOVAL["done"].is_set()
-    assert run.summary["evaluators"] == 4 and run.summary["evaluators_lost"] == 2
+    assert run.summary["evaluators"] == 4 and run.summary["evaluators_lost"] >= 1  # SPREAD is best effort
     assert run.summary["resubmitted_chunks"] >= 1
     assert run.results["pass"].is_unique  # every genome recorded exactly once
     pd.testing.assert_frame_equal(canonical(run.results), reference(cfg), check_exact=True)
@@ -114,7 +114,7 @@ def _kill(processes: list[psutil.Process]) -> None:
 
 @pytest.fixture
 def ray_up():
-    ray.init(num_cpus=2, include_dashboard=False, **QUIET)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, **QUIET)
     yield
     ray.shutdown()
 

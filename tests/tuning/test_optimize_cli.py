@@ -49,7 +49,8 @@ def ray_up():
     """One local Ray for the tests below (the first test starts and stops its own, as the CLI does)."""
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, namespace="rayga", logging_level="ERROR", log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, namespace="rayga", logging_level="ERROR",
+             log_to_driver=False)
     yield
     ray.shutdown()
 
@@ -82,3 +83,21 @@ def test_unwritable_out_is_one_line_before_ray_starts(tmp_path, capsys):
     assert main(["optimize", str(cfg), "--out", str(blocker / "runs"), "--quiet"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "cannot create" in err and "--out" in err
+
+
+def test_a_lots_sweep_runs_concurrently_with_one_folder_and_table_each(tmp_path, capsys, ray_up):
+    cfg = write_config(tmp_path, end="2022-03-01", timeframe="H1")
+    cfg.write_text(cfg.read_text().replace("[strategy]", "[account]\nlots = [1, 2, 100]\n[strategy]"))
+    out = tmp_path / "runs"
+    assert main(["optimize", str(cfg), "--out", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "== lots=1\n" in text and "== lots=2\n" in text and "== lots=100\n" in text
+    assert "warning: best pass: " in text and "lack of free margin" in text  # 100 lots need ~110,000 USD margin
+    folders = {json.loads((p / "settings.json").read_text())["account"]["lots"]: p for p in out.iterdir() if p.is_dir()}
+    one, two = (pd.read_parquet(folders[lots] / "results.parquet").set_index("pass") for lots in (1, 2))
+    common = one.index.intersection(two.index)
+    assert len(common) > 50
+    # the same trades at twice the size: twice the profit (each study's own account reaches the evaluators)
+    pd.testing.assert_series_equal(two.loc[common, "profit"], 2 * one.loc[common, "profit"], rtol=1e-9)
+    hundred = pd.read_parquet(folders[100] / "results.parquet")
+    assert (hundred["no_money"] > 0).all() and (hundred["total_trades"] == 0).all()
