@@ -101,3 +101,27 @@ def test_a_lots_sweep_runs_concurrently_with_one_folder_and_table_each(tmp_path,
     pd.testing.assert_series_equal(two.loc[common, "profit"], 2 * one.loc[common, "profit"], rtol=1e-9)
     hundred = pd.read_parquet(folders[100] / "results.parquet")
     assert (hundred["no_money"] > 0).all() and (hundred["total_trades"] == 0).all()
+
+
+def test_plain_tune_example_runs(tmp_path):
+    """examples/tune_api.py as a user runs it (its own Ray, shut down by the example; by PID if it fails)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import psutil
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "tune_api.py"
+    proc = subprocess.Popen([sys.executable, str(example)], cwd=tmp_path, stdout=subprocess.PIPE, text=True,
+                            stderr=subprocess.STDOUT)
+    children: list = []
+    try:
+        out, _ = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            children = psutil.Process(proc.pid).children(recursive=True)
+            proc.kill()
+        for p in children:
+            p.kill()
+    assert proc.returncode == 0, out[-2000:]
+    assert "generations as Tune trials" in out and "best complex" in out
