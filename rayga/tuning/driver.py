@@ -4,6 +4,7 @@ through `FastGASearcher`; the results store gets every pass before it can influe
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from rayga.optimize import build_space
 from rayga.runner import load_data, margin_warning
 from rayga.runs import (
     RESULTS,
+    SETTINGS,
     SUMMARY,
     ResultsStore,
     RunDir,
@@ -208,7 +210,8 @@ def _summary(study: Study, shared: dict, t_fit: float, fit_s: float) -> dict:
     costs = searcher.tune_costs(t_fit, t_fit + fit_s)
     costs["share_pct"] = 100 * costs["seconds"] / fit_s if fit_s > 0 else 0.0
     return {
-        "status": "finished", "run_id": study.run.run_id, "mode": study.mode,
+        "status": "finished", "run_id": study.run.run_id,
+        "settings": json.loads((study.run.path / SETTINGS).read_text()), "mode": study.mode,
         "criterion": study.config.optimization.criterion,
         "best": {"pass": str(best_pass) if store.wide else best_pass, "result": value,
                  "params": {n: float(row[n]) for n in space.order}, "metrics": {k: float(row[k]) for k in M}},
@@ -240,8 +243,9 @@ class _Progress:
         r = info["result"]
         if self.bar.n + info["passes"] > self.bar.total:
             self.bar.total = self.bar.n + info["passes"]
-        self.bar.set_postfix(gen=info["generation"], best=f"{r.get('best', float('nan')):.4g}",
-                             pps=f"{r.get('passes_per_s', 0):.0f}", refresh=False)
+        best = info.get("best_so_far", r.get("best", float("nan")))
+        self.bar.set_postfix(gen=info["generation"], best=f"{best:.4g}", pps=f"{r.get('passes_per_s', 0):.0f}",
+                             refresh=False)
         self.bar.update(info["passes"])
 
     def close(self) -> None:

@@ -103,7 +103,7 @@ class FastGASearcher(Searcher):
             self.cycles.append((t0, busy, self.own_seconds))
             if self.on_batch is not None:
                 self.on_batch({"generation": batch["generation"], "passes": len(raw), "result": result or {},
-                               "done": self.optimizer.done})
+                               "done": self.optimizer.done, "best_so_far": self._best_so_far()})
         except Exception as exc:  # noqa: BLE001 - stop the run with one line instead of a Tune traceback
             self.error = str(exc) or type(exc).__name__
         finally:
@@ -123,6 +123,11 @@ class FastGASearcher(Searcher):
         per_batch = 1000 * float(np.median(steady)) if steady else 0.0
         return {"batches": len(t), "startup_s": startup, "per_batch_ms": per_batch,
                 "finish_s": finish, "seconds": startup + sum(steady) + finish}
+
+    def _best_so_far(self) -> float:
+        if getattr(self.optimizer, "best_number", None) is None:  # no generation complete yet
+            return float("nan")
+        return float(self.optimizer.best()[1])
 
     # -- resuming ---------------------------------------------------------------------------------
     def replay(self, values: dict[int, float]) -> int:
