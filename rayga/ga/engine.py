@@ -2,7 +2,11 @@
 
 - Two random populations are evaluated and the better (by mean fitness) is kept.
 - Each generation: the `elite` best genomes survive; the rest are children of tournament-selected
-  parents (uniform crossover, mutation, inversion). Infeasible children are redrawn, never evaluated.
+  parents (uniform crossover, mutation, inversion). Infeasible children are redrawn, never evaluated;
+  children that would repeat an already evaluated genome are re-bred a few times (`novelty_tries`), so
+  a generation's slots go to new combinations. On the quality benchmark (benchmarks/ga_quality.py)
+  this, with a tournament of 5, took the share of seeds reaching 99 % of the exhaustive optimum within
+  2 % of the grid from 79 % to 94 % (200 seeds not used to choose the settings).
 - At least 15 generations run. From then on, the first generation without improvement starts the
   convergence check: the run stops after (that generation // 3) generations in a row without improvement
   (MT5's example: no improvement at 18 -> 6 such generations). An improvement resets the check. No run
@@ -23,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from rayga.ga import operators as op
-from rayga.ga.population import feasible_offspring, missing_genomes, random_feasible
+from rayga.ga.population import feasible_offspring, missing_genomes, novel_offspring, random_feasible
 from rayga.ga.space import ParamSpace
 
 STATE_VERSION = 1
@@ -37,10 +41,11 @@ class GAConfig:
     population: int | None = None  # None: the space's MT5-style rule
     maximize: bool = True
     elite: int = 2
-    tournament: int = 3
+    tournament: int = 5
     crossover_rate: float = 0.9
     mutation_rate: float | None = None  # per gene; None: 1 / number of genes
     inversion_rate: float = 0.05
+    novelty_tries: int = 5  # re-breed children that would repeat an evaluated genome (0: MT5's plain GA)
 
 
 class GeneticOptimizer:
@@ -155,7 +160,11 @@ class GeneticOptimizer:
             kids = op.uniform_crossover(self.rng, a, b, c.crossover_rate)
             return op.invert(self.rng, op.mutate(self.rng, kids, self.sizes, rate), self.sizes, c.inversion_rate)
 
-        return np.vstack([elite, feasible_offspring(self.rng, self.space, n, breed)])
+        kids = feasible_offspring(self.rng, self.space, n, breed)
+        if c.novelty_tries:
+            known = set(self.cache) | {self.space.number_of(g) for g in elite}
+            kids = novel_offspring(self.rng, self.space, kids, known, breed, c.novelty_tries)
+        return np.vstack([elite, kids])
 
     # -- state ------------------------------------------------------------------------------------
     def state(self) -> dict:

@@ -44,3 +44,24 @@ def feasible_offspring(rng: np.random.Generator, space: ParamSpace, n: int,
         if len(children) == n:
             return children
     return np.vstack([children, random_feasible(rng, space, n - len(children))])
+
+
+def novel_offspring(rng: np.random.Generator, space: ParamSpace, kids: np.ndarray, known: set[int],
+                    breed: Callable[[int], np.ndarray], tries: int) -> np.ndarray:
+    """Re-breed (up to `tries` rounds) the children that would not be new passes - already evaluated, an
+    elite, or a twin of an earlier child - so each generation spends its slots on new combinations;
+    children still not new after that are served from the cache as usual."""
+    kids = kids.copy()
+    for _ in range(tries):
+        seen = set(known)
+        again = []
+        for i, g in enumerate(kids):
+            n = space.number_of(g)
+            if n in seen:
+                again.append(i)
+            else:
+                seen.add(n)
+        if not again:
+            break
+        kids[again] = feasible_offspring(rng, space, len(again), breed)
+    return kids

@@ -171,11 +171,12 @@ class ParamSpace:
 
     def population_size(self) -> int:
         """MT5 keeps its rule secret ("64 to 256, from the number of combinations"). rayga's: 32 x (the
-        number of decimal digits of the combination count - 3), clipped to 64..256, so that a space of
-        ~1e5 combinations gets MT5's minimum budget of about 64-96 x 20 passes:
-        <= 1e4 -> 64, 1e5 -> 96, 1e6 -> 128, 1e7 -> 160, 1e8 -> 192, 1e9 -> 224, >= 1e10 -> 256."""
+        number of decimal digits of the combination count - 4), clipped to 64..256:
+        <= 1e5 -> 64, 1e6 -> 96, 1e7 -> 128, 1e8 -> 160, 1e9 -> 192, 1e10 -> 224, >= 1e11 -> 256.
+        With novelty breeding (rayga.ga.engine) a population of 64 reached 99 % of the exhaustive optimum of
+        a 1e5 grid more often than 96 or 128 did, within MT5's usual budget of ~2 % of the grid."""
         digits = len(str(self.n_combinations))
-        return int(min(max(32 * (digits - 3), 64), 256))
+        return int(min(max(32 * (digits - 4), 64), 256))
 
     def estimated_passes(self) -> tuple[int, int]:
         """MT5's estimate, population x (unconditional + convergence generations): from 15 + 5 generations

@@ -78,8 +78,9 @@ def test_constraints_are_safe_and_checked(text, message):
         parse_constraint(text, ORDER)
 
 
-@pytest.mark.parametrize("n, pop", [(50, 64), (1_000, 64), (10_000, 64), (100_000, 96), (1_000_000, 128),
-                                    (10_000_000, 160), (100_000_000, 192), (10 ** 9, 224), (10 ** 12, 256)])
+@pytest.mark.parametrize("n, pop", [(50, 64), (1_000, 64), (10_000, 64), (100_000, 64), (1_000_000, 96),
+                                    (10_000_000, 128), (100_000_000, 160), (10 ** 9, 192), (10 ** 10, 224),
+                                    (10 ** 12, 256)])
 def test_population_rule(n, pop):
     space = ParamSpace(("a",), (Input("a", tuple(float(v) for v in range(n))),)) if n <= 10_000 else None
     if space is None:  # a product of inputs reaching n without listing n values
