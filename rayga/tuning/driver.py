@@ -143,9 +143,20 @@ def _plan(config: Config, options: RunOptions, announce: Callable[[str], None]) 
     if done is not None and done.get("status") == "finished":
         return TunedRun(run.path, pd.read_parquet(run.path / RESULTS), done, True)
     metric, maximize = CRITERIA[opt.criterion]
+    announce(plan_line(config, space, mode))
     engine = (CompleteSearch(space, maximize) if mode == "complete"
               else GeneticOptimizer(space, GAConfig(seed=opt.seed, population=opt.population, maximize=maximize)))
     return Study(config, space, mode, run, ResultsStore(run.path, space), engine)
+
+
+def plan_line(config: Config, space: ParamSpace, mode: str) -> str:
+    """What the run will do, before it starts: the space, the mode and MT5's estimate of the passes."""
+    sizes = " x ".join(f"{i.name}[{i.size}]" for i in space.inputs)
+    head = f"{config.label() + ': ' if config.label() else ''}{sizes} = {space.n_combinations:,} combinations; "
+    if mode == "complete":
+        return head + "complete search (every feasible combination)"
+    pop = config.optimization.population or space.population_size()
+    return head + f"genetic, population {pop}, estimated {pop * 20:,}..{pop * 41:,} passes"
 
 
 def _run(studies: list[Study], data: SimData, md: MarketData, options: RunOptions, announce: Callable[[str], None],
@@ -161,7 +172,8 @@ def _run(studies: list[Study], data: SimData, md: MarketData, options: RunOption
     for i, study in enumerate(studies):
         metric, maximize = study.criterion
         label = study.config.label()
-        study.bar = _Progress(options.progress, study.mode, study.space, label, i)
+        study.bar = _Progress(options.progress, study.mode, study.space, label, i,
+                              study.config.optimization.population)
         study.searcher = FastGASearcher(study.engine, study.space, hub_name=hub_name, metric_index=M[metric],
                                         maximize=maximize, acct=study.config.account.vector(md.symbol, bars_per_year),
                                         store=study.store, max_batch=options.max_batch, on_batch=study.bar.update,
@@ -225,9 +237,10 @@ def _summary(study: Study, shared: dict, t_fit: float, fit_s: float) -> dict:
 class _Progress:
     """A live line: generation, passes done of the estimate, best so far, passes/s, ETA (tqdm)."""
 
-    def __init__(self, enabled: bool, mode: str, space: ParamSpace, label: str = "", position: int = 0) -> None:
+    def __init__(self, enabled: bool, mode: str, space: ParamSpace, label: str = "", position: int = 0,
+                 population: int | None = None) -> None:
         self.enabled, self.bar, self.position = enabled, None, position
-        self.total = space.n_combinations if mode == "complete" else space.estimated_passes()[0]
+        self.total = space.n_combinations if mode == "complete" else (population or space.population_size()) * 20
         self.desc = f"{mode} search" + (f" {label}" if label else "")
 
     def start(self, done: int) -> None:
