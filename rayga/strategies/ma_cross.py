@@ -4,7 +4,6 @@ with optional stop loss and take profit in points."""
 from __future__ import annotations
 
 import numpy as np
-from vectorbt.generic.nb import rolling_mean_1d_nb
 
 from rayga.errors import ConfigError
 from rayga.sim.enums import DEAL_DTYPE
@@ -35,7 +34,11 @@ class MACross(Strategy):
 
     @staticmethod
     def sma(close: np.ndarray, period: int) -> np.ndarray:
-        """Simple moving average of closes; NaN until `period` bars exist (MT5: no value in warm-up)."""
+        """Simple moving average of closes; NaN until `period` bars exist (MT5: no value in warm-up).
+        vectorbt's own kernel, imported here: importing vectorbt takes ~2 s, which a driver that only plans
+        and dispatches (evaluation happens in the evaluator actors) need not pay."""
+        from vectorbt.generic.nb import rolling_mean_1d_nb
+
         return rolling_mean_1d_nb(close, int(period), int(period))
 
     def signals(self, data: SimData, genome: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,10 +104,11 @@ def optimize_all(config: Config, options: RunOptions = RunOptions(), announce: C
     finished: dict[int, TunedRun] = {}
     if studies:
         t0 = time.perf_counter()
-        md = load_data(config)
-        data = prepare(md, config.account, config.data.modelling)
-        with ray_session(options.address, options.workers, options.dashboard) as ray_start_s:
-            summaries, errors = _run(studies, data, md, options, announce, tune_callbacks)
+        with ThreadPoolExecutor(1) as pool:  # the data loads while Ray starts (both mostly wait)
+            loading = pool.submit(_load_prepared, config)
+            with ray_session(options.address, options.workers, options.dashboard) as ray_start_s:
+                md, data = loading.result()
+                summaries, errors = _run(studies, data, md, options, announce, tune_callbacks)
         for study, summary in zip(studies, summaries, strict=True):
             if summary is None:
                 continue
@@ -121,6 +123,11 @@ def optimize_all(config: Config, options: RunOptions = RunOptions(), announce: C
         if errors:
             raise RaygaError(errors[0])
     return [finished[id(p)] if isinstance(p, Study) else p for p in planned]
+
+
+def _load_prepared(config: Config) -> tuple[MarketData, SimData]:
+    md = load_data(config)
+    return md, prepare(md, config.account, config.data.modelling)
 
 
 def _plan(config: Config, options: RunOptions, announce: Callable[[str], None]) -> Study | TunedRun:
