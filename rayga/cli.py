@@ -116,8 +116,8 @@ def _print_run(run, several: bool) -> None:  # noqa: ANN001 - a rayga.tuning.dri
         print(f"{s['mode']} search: {s['passes']:,} passes in {s['wall_s']:.1f} s "
               f"(Ray start {s['ray_start_s']:.1f} s, {s['evaluators']} evaluators, "
               f"{s['passes'] / max(s['eval_s'], 1e-9):,.0f} passes/s while evaluating)")
-        print(f"Tune: {t['startup_s']:.1f} s to start, {t['per_batch_ms']:.0f} ms per generation, "
-              f"{t['finish_s']:.1f} s to finish = {t['share_pct']:.1f} % of the search")
+        print(f"Tune: {t['per_batch_ms']:.0f} ms per generation ({t['per_generation_share_pct']:.1f} % of the search), "
+              f"{t['startup_s']:.1f} s to start, {t['finish_s']:.1f} s to finish: {t['share_pct']:.1f} % in all")
     for warning in s.get("warnings", []):
         print(f"warning: {warning}")
     b = s["best"]
@@ -127,6 +127,32 @@ def _print_run(run, several: bool) -> None:  # noqa: ANN001 - a rayga.tuning.dri
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     print(f"results: {run.path / 'results.parquet'} ({len(run.results):,} passes), "
           f"summary: {run.path / 'summary.json'}")
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from rayga.errors import ConfigError
+    from rayga.runs import SETTINGS, run_status
+
+    root = Path(args.run_dir)
+    if not root.is_dir():
+        raise ConfigError(f"{root}: no such folder; give a run folder or the --out root of rayga optimize")
+    folders = [root] if (root / SETTINGS).is_file() else sorted(p for p in root.iterdir() if (p / SETTINGS).is_file())
+    if not folders:
+        raise ConfigError(f"{root}: no rayga runs in this folder")
+    for folder in folders:
+        s = run_status(folder)
+        when = dt.datetime.fromtimestamp(s["updated"]).strftime("%Y-%m-%d %H:%M:%S") if s["updated"] else "-"
+        of = f" of ~{s['estimate']:,} estimated" if s.get("estimate") and s["state"] != "finished" else ""
+        print(f"{s['run']}: {s['state']}; {s['mode']}, {s['passes']:,} passes{of} in {s['batches']} batches, "
+              f"generation {s['generation']}, last update {when}")
+        if "best" in s:
+            b = s["best"]
+            print(f"  best {s['criterion']} so far: {b['result']:.4f} at pass {b['pass']} with "
+                  + " ".join(f"{k}={v:g}" for k, v in b["params"].items()))
+    return 0
 
 
 def _cmd_mt5_report(args: argparse.Namespace) -> int:
@@ -190,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_argument("--dashboard", action="store_true", help="start the Ray dashboard (on 127.0.0.1)")
     opt.add_argument("--quiet", action="store_true", help="no progress bar")
     opt.set_defaults(func=_cmd_optimize)
+
+    status = sub.add_parser("status", help="progress of a running or finished optimization from its run folder")
+    status.add_argument("run_dir", metavar="RUN_DIR", help="a run folder, or the --out root (every run in it)")
+    status.set_defaults(func=_cmd_status)
 
     mt5 = sub.add_parser("mt5-report", help="recompute an MT5 tester report's figures from its deals")
     mt5.add_argument("path", help="MT5 Strategy Tester report (.html/.htm or .xlsx)")

@@ -64,7 +64,7 @@ def run_optimization(config: Config, progress: bool = True) -> OptimizeRun:
         genomes = search.ask()
         table = evaluate(data, strategy, space.decode(genomes), config.account, opt.engine)
         search.tell(genomes, table[metric].to_numpy())
-        table.insert(0, "combination", [space.number_of(g) for g in genomes])
+        table.insert(0, "combination", space.numbers_of(genomes))
         tables.append(table)
         if bar is not None:
             bar.update(len(genomes))

@@ -26,6 +26,8 @@ SETTINGS = "settings.json"
 SUMMARY = "summary.json"
 RESULTS = "results.parquet"
 INDEX = "runs.json"
+PROGRESS = "progress.json"
+STALE_S = 120.0  # a heartbeat older than this from a process that is gone: the run stopped
 
 
 def source_fingerprint(source: str) -> list:
@@ -161,7 +163,7 @@ class ResultsStore:
         self.next_batch = 1 + max((int(p.stem) for p in self.dir.glob("*.parquet") if p.stem.isdigit()), default=0)
 
     def frame(self, generation: int, genomes: np.ndarray, raw: np.ndarray) -> pd.DataFrame:
-        numbers = [self.space.number_of(g) for g in genomes]
+        numbers = self.space.numbers_of(genomes)
         frame = pd.DataFrame({"pass": [str(n) for n in numbers] if self.wide else np.array(numbers, dtype=np.int64),
                               "generation": np.full(len(genomes), generation, dtype=np.int64)})
         params = self.space.decode(genomes)
@@ -197,3 +199,52 @@ def sorted_results(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     out["result"] = out[metric]
     key = out["pass"].map(int) if out["pass"].dtype == object else out["pass"]
     return out.assign(_k=key).sort_values(["generation", "_k"], kind="stable").drop(columns="_k").reset_index(drop=True)
+
+
+def run_status(path: Path) -> dict:
+    """Progress of a running, stopped or finished run from its folder alone (no Ray needed)."""
+    path = Path(path)
+    if not (path / SETTINGS).is_file():
+        raise ConfigError(f"{path}: not a rayga run folder (no {SETTINGS}); give a folder under --out")
+    settings = json.loads((path / SETTINGS).read_text())
+    criterion = settings["optimization"]["criterion"]
+    from rayga.config import CRITERIA
+
+    metric, maximize = CRITERIA[criterion]
+    files = sorted((path / BATCHES).glob("*.parquet"))
+    frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else None
+    summary = json.loads((path / SUMMARY).read_text()) if (path / SUMMARY).is_file() else None
+    beat = json.loads((path / PROGRESS).read_text()) if (path / PROGRESS).is_file() else None
+    if summary is not None and summary.get("status") == "finished":
+        state = "finished"
+    elif beat is not None and _alive(beat):
+        state = "running"
+    else:
+        state = "stopped (run the same command again to resume)" if files else "not started"
+    out = {"run": path.name, "state": state, "criterion": criterion, "mode": settings["optimization"]["mode"],
+           "passes": 0 if frame is None else int(frame["pass"].nunique()), "batches": len(files),
+           "generation": None if frame is None else int(frame["generation"].max()),
+           "estimate": beat.get("estimate") if beat else None,
+           "updated": beat.get("updated") if beat else (files[-1].stat().st_mtime if files else None)}
+    if frame is not None and len(frame):
+        i = frame[metric].idxmax() if maximize else frame[metric].idxmin()
+        row = frame.loc[i]
+        params = list(settings["space"]["order"])
+        out["best"] = {"pass": str(frame.at[i, "pass"]), "result": float(row[metric]),
+                       "params": {n: float(row[n]) for n in params}}
+    if summary is not None:
+        out["wall_s"] = summary.get("wall_s")
+    return out
+
+
+def _alive(beat: dict) -> bool:
+    import socket
+    import time
+
+    if beat.get("host") != socket.gethostname():  # another machine: trust a recent heartbeat
+        return time.time() - beat.get("updated", 0) < STALE_S
+    try:
+        os.kill(int(beat["pid"]), 0)
+    except (OSError, ValueError, KeyError):
+        return False
+    return True

@@ -81,9 +81,8 @@ class GeneticOptimizer:
     def tell(self, genomes: np.ndarray, values: np.ndarray) -> None:
         """Results of any subset of asked genomes, in any order; the generation advances once all are in."""
         sign = 1.0 if self.config.maximize else -1.0
-        for g, v in zip(np.atleast_2d(genomes), np.atleast_1d(values), strict=True):
-            v = float(v)
-            self.cache[self.space.number_of(g)] = sign * v if np.isfinite(v) else -np.inf
+        for n, v in zip(self.space.numbers_of(genomes), np.atleast_1d(values).tolist(), strict=True):
+            self.cache[n] = sign * v if np.isfinite(v) else -np.inf
         self._advance_while_complete()
 
     @property
@@ -98,7 +97,7 @@ class GeneticOptimizer:
 
     # -- generations ------------------------------------------------------------------------------
     def _fitness(self, population: np.ndarray) -> np.ndarray:
-        return np.array([self.cache[self.space.number_of(g)] for g in population])
+        return np.array([self.cache[n] for n in self.space.numbers_of(population)])
 
     def _advance_while_complete(self) -> None:
         """Advance every generation whose genomes are all known (a generation can be served entirely
@@ -162,7 +161,7 @@ class GeneticOptimizer:
 
         kids = feasible_offspring(self.rng, self.space, n, breed)
         if c.novelty_tries:
-            known = set(self.cache) | {self.space.number_of(g) for g in elite}
+            known = set(self.cache) | set(self.space.numbers_of(elite))
             kids = novel_offspring(self.rng, self.space, kids, known, breed, c.novelty_tries)
         return np.vstack([elite, kids])
 

@@ -94,9 +94,9 @@ class NSGA2Optimizer:
         return missing_genomes(self.space, self.population, self.cache)
 
     def tell(self, genomes: np.ndarray, objectives: np.ndarray) -> None:
-        for g, row in zip(np.atleast_2d(genomes), np.atleast_2d(objectives), strict=True):
+        for n, row in zip(self.space.numbers_of(genomes), np.atleast_2d(objectives), strict=True):
             v = np.asarray(row, dtype=np.float64) * self.sign
-            self.cache[self.space.number_of(g)] = np.where(np.isfinite(v), v, -np.inf)
+            self.cache[n] = np.where(np.isfinite(v), v, -np.inf)
         self._advance_while_complete()
 
     @property
@@ -112,7 +112,7 @@ class NSGA2Optimizer:
         return genomes, values[front] * self.sign
 
     def _values(self, population: np.ndarray) -> np.ndarray:
-        return np.array([self.cache[self.space.number_of(g)] for g in population])
+        return np.array([self.cache[n] for n in self.space.numbers_of(population)])
 
     def _advance_while_complete(self) -> None:
         while not self.done and len(self.ask()) == 0:
@@ -120,7 +120,7 @@ class NSGA2Optimizer:
 
     def _advance(self) -> None:
         pool = self.population if self.parents is None else np.vstack([self.parents, self.population])
-        _, unique = np.unique([self.space.number_of(g) for g in pool], return_index=True)
+        _, unique = np.unique(self.space.numbers_of(pool), return_index=True)
         pool = pool[np.sort(unique)]
         values = self._values(pool)
         rank, crowd = rank_population(values)

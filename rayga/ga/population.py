@@ -14,12 +14,11 @@ def missing_genomes(space: ParamSpace, population: np.ndarray, cache: dict) -> n
     """Genomes of `population` without a cached result, each once, in population order."""
     seen: set[int] = set()
     rows = []
-    for g in population:
-        n = space.number_of(g)
+    for i, n in enumerate(space.numbers_of(population)):
         if n not in cache and n not in seen:
             seen.add(n)
-            rows.append(g)
-    return np.array(rows, dtype=np.int64).reshape(-1, len(space.inputs))
+            rows.append(i)
+    return np.asarray(population, dtype=np.int64).reshape(-1, len(space.inputs))[rows]
 
 
 def random_feasible(rng: np.random.Generator, space: ParamSpace, n: int) -> np.ndarray:
@@ -55,8 +54,7 @@ def novel_offspring(rng: np.random.Generator, space: ParamSpace, kids: np.ndarra
     for _ in range(tries):
         seen = set(known)
         again = []
-        for i, g in enumerate(kids):
-            n = space.number_of(g)
+        for i, n in enumerate(space.numbers_of(kids)):
             if n in seen:
                 again.append(i)
             else:

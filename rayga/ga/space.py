@@ -119,15 +119,16 @@ class ParamSpace:
         if missing or len(named) != len(set(named)):
             raise ConfigError(f"parameter space must give each parameter once (missing: {', '.join(missing) or '-'})")
         object.__setattr__(self, "_trees", tuple(parse_constraint(c, self.order) for c in self.constraints))
+        object.__setattr__(self, "_sizes", tuple(i.size for i in self.inputs))
 
     @property
     def sizes(self) -> tuple[int, ...]:
-        return tuple(i.size for i in self.inputs)
+        return self._sizes
 
     @property
     def n_combinations(self) -> int:
         """Exact number of combinations, before constraints (an arbitrary-size Python int)."""
-        return math.prod(self.sizes)
+        return math.prod(self._sizes)
 
     def genome_of(self, number: int) -> np.ndarray:
         """The genome (value indices) of combination `number` in 0..n_combinations-1 (first input slowest)."""
@@ -149,9 +150,19 @@ class ParamSpace:
 
     def number_of(self, genome: np.ndarray) -> int:
         number = 0
-        for size, i in zip(self.sizes, genome.tolist(), strict=True):
+        for size, i in zip(self._sizes, genome.tolist(), strict=True):
             number = number * size + int(i)
         return number
+
+    def numbers_of(self, genomes: np.ndarray) -> list[int]:
+        """Combination numbers of many genomes (vectorised below 2**63 combinations)."""
+        genomes = np.asarray(genomes, dtype=np.int64).reshape(-1, len(self._sizes))
+        if self.n_combinations > np.iinfo(np.int64).max:
+            return [self.number_of(g) for g in genomes]
+        numbers = np.zeros(len(genomes), dtype=np.int64)
+        for k, size in enumerate(self._sizes):
+            numbers = numbers * size + genomes[:, k]
+        return numbers.tolist()
 
     def decode(self, genomes: np.ndarray) -> np.ndarray:
         """Parameter rows (float64, in the strategy's order) of genomes (int64 rows of value indices)."""

@@ -44,6 +44,7 @@ from rayga.sim.prepared import SimData, prepare
 from rayga.strategies.ma_cross import get_strategy
 from rayga.tuning.hub import start_hub
 from rayga.tuning.objects import put_market
+from rayga.tuning.observe import RunObserver
 from rayga.tuning.searcher import FastGASearcher, StudySearcher
 from rayga.tuning.session import cluster_cpus, ray_session
 from rayga.tuning.trainable import trainable
@@ -79,7 +80,7 @@ class Study:
     store: ResultsStore
     engine: object
     searcher: FastGASearcher | None = None
-    bar: _Progress | None = None
+    bar: RunObserver | None = None
     resumed: int = 0
 
     @property
@@ -179,8 +180,8 @@ def _run(studies: list[Study], data: SimData, md: MarketData, options: RunOption
     for i, study in enumerate(studies):
         metric, maximize = study.criterion
         label = study.config.label()
-        study.bar = _Progress(options.progress, study.mode, study.space, label, i,
-                              study.config.optimization.population)
+        study.bar = RunObserver(study.run.path, options.progress, study.mode, study.space, label, i,
+                                study.config.optimization.population)
         study.searcher = FastGASearcher(study.engine, study.space, hub_name=hub_name, metric_index=M[metric],
                                         maximize=maximize, acct=study.config.account.vector(md.symbol, bars_per_year),
                                         store=study.store, max_batch=options.max_batch, on_batch=study.bar.update,
@@ -228,6 +229,8 @@ def _summary(study: Study, shared: dict, t_fit: float, fit_s: float) -> dict:
     row = frame.loc[frame["pass"].map(int) == best_pass].iloc[0]
     costs = searcher.tune_costs(t_fit, t_fit + fit_s)
     costs["share_pct"] = 100 * costs["seconds"] / fit_s if fit_s > 0 else 0.0
+    steady_s = costs["per_batch_ms"] / 1000 * max(costs["batches"] - 1, 0)
+    costs["per_generation_share_pct"] = 100 * steady_s / fit_s if fit_s > 0 else 0.0
     return {
         "status": "finished", "run_id": study.run.run_id,
         "settings": json.loads((study.run.path / SETTINGS).read_text()), "mode": study.mode,
@@ -239,38 +242,6 @@ def _summary(study: Study, shared: dict, t_fit: float, fit_s: float) -> dict:
         "eval_s": searcher.eval_seconds, "evaluator_wait_s": searcher.wait_seconds,
         "tune_overhead": costs,
     }
-
-
-class _Progress:
-    """A live line: generation, passes done of the estimate, best so far, passes/s, ETA (tqdm)."""
-
-    def __init__(self, enabled: bool, mode: str, space: ParamSpace, label: str = "", position: int = 0,
-                 population: int | None = None) -> None:
-        self.enabled, self.bar, self.position = enabled, None, position
-        self.total = space.n_combinations if mode == "complete" else (population or space.population_size()) * 20
-        self.desc = f"{mode} search" + (f" {label}" if label else "")
-
-    def start(self, done: int) -> None:
-        if self.enabled:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=max(self.total, done), initial=done, unit="pass", desc=self.desc,
-                            dynamic_ncols=True, leave=False, position=self.position)
-
-    def update(self, info: dict) -> None:
-        if self.bar is None:
-            return
-        r = info["result"]
-        if self.bar.n + info["passes"] > self.bar.total:
-            self.bar.total = self.bar.n + info["passes"]
-        best = info.get("best_so_far", r.get("best", float("nan")))
-        self.bar.set_postfix(gen=info["generation"], best=f"{best:.4g}", pps=f"{r.get('passes_per_s', 0):.0f}",
-                             refresh=False)
-        self.bar.update(info["passes"])
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def top_table(results: pd.DataFrame, params: Sequence[str], maximize: bool, n: int = 10) -> pd.DataFrame:

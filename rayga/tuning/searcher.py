@@ -136,7 +136,7 @@ class FastGASearcher(Searcher):
         told = 0
         while not self.optimizer.done:
             genomes = self.optimizer.ask()
-            numbers = [self.space.number_of(g) for g in genomes]
+            numbers = self.space.numbers_of(genomes)
             known = [i for i, n in enumerate(numbers) if n in values]
             if not known:
                 break
