@@ -3,6 +3,7 @@ TensorBoard scalars per generation (best so far, batch best and median criterion
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import time
@@ -69,5 +70,5 @@ class RunObserver:
                    "criterion/batch_median": result.get("median"), "passes/total": self.passes,
                    "passes/per_second": result.get("passes_per_s")}
         for tag, value in scalars.items():
-            if value is not None:
+            if value is not None and math.isfinite(value):
                 self.writer.add_scalar(tag, float(value), step)
