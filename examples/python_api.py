@@ -13,7 +13,8 @@ root = Path(__file__).resolve().parent
 real = (root.parent.parent / "shared" / "data" / "EURUSD").is_dir()
 config = load_config(root / "eurusd_ma_cross.toml") if real else load_config(None)
 if not real:  # the embedded synthetic default has single values: give two parameters a range
-    config = apply_sets(config, ['fast={"start": 5, "step": 5, "stop": 50}', 'slow={"start": 20, "step": 10, "stop": 200}'])
+    config = apply_sets(config, ['fast={"start": 5, "step": 5, "stop": 50}',
+                                 'slow={"start": 20, "step": 10, "stop": 200}'])
 
 # %%
 run = optimize(config, RunOptions(workers=2, out=Path("rayga_runs"), progress=False))

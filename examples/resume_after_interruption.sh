@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# An optimization interrupted and run again: the second command resumes from the stored batches and ends
-# with the same results as an uninterrupted run (pass for pass); a third answers at once from the results.
+# An optimization interrupted (Ctrl-C) and run again: the second command resumes from the stored batches
+# and ends with the same results as an uninterrupted run, pass for pass; a third answers at once.
 set -u
 cd "$(dirname "$0")/.."
+out=rayga_runs/resume_example
 config=examples/eurusd_ma_cross.toml
-[ -d ../shared/data/EURUSD ] || config=""        # no real data here: the embedded synthetic default
-timeout -s INT 25 rayga optimize $config --out rayga_runs/resume_example --quiet   # stopped part-way (Ctrl-C)
-rayga status rayga_runs/resume_example
-rayga optimize $config --out rayga_runs/resume_example --quiet | head -3           # "resuming run ...: N passes already stored"
-rayga optimize $config --out rayga_runs/resume_example --quiet | head -3           # "finished earlier: answering from ..."
+[ -d ../shared/data/EURUSD ] || config="--set fast={\"start\":5,\"step\":5,\"stop\":50}"   # no real data: synthetic
+rm -rf "$out"
+rayga optimize $config --out "$out" --quiet > /dev/null 2>&1 &
+run=$!
+until [ "$(ls "$out"/*/batches/*.parquet 2>/dev/null | wc -l)" -ge 4 ]; do sleep 0.2; done
+kill -INT "$run"; wait "$run"                      # Ctrl-C after four batches
+rayga status "$out"                                # "stopped (run the same command again to resume)"
+rayga optimize $config --out "$out" --quiet | grep -E "resuming|search:|best"
+rayga optimize $config --out "$out" --quiet | grep -E "finished earlier"

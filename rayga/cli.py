@@ -255,6 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rayga: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): the work is done, nothing left to say
+        return 0
 
 
 def run() -> None:

@@ -212,8 +212,11 @@ def _run(studies: list[Study], data: SimData, md: MarketData, options: RunOption
               "resubmitted_chunks": int(sum(m.get("resubmitted", 0) or 0 for m in reports))}
     summaries, errors = [], []
     for study in studies:
-        if study.searcher.error is not None:
-            errors.append(f"{study.searcher.error} (run {study.run.run_id}: {study.store.next_batch - 1} batches kept "
+        problem = study.searcher.error
+        if problem is None and not study.engine.done:  # Tune stopped early (Ctrl-C): not a finished run
+            problem = "interrupted before the search ended"
+        if problem is not None:
+            errors.append(f"{problem} (run {study.run.run_id}: {study.store.next_batch - 1} batches kept "
                           f"in {study.store.dir}; run the same command again to resume)")
             summaries.append(None)
         else:
