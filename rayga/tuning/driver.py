@@ -90,7 +90,7 @@ class Study:
 
 def optimize(config: Config, options: RunOptions = RunOptions(), announce: Callable[[str], None] = print,
              tune_callbacks: Sequence = ()) -> TunedRun:
-    """One optimization (the first of a sweep's variants is refused: use `optimize_all`)."""
+    """One optimization (a config that sweeps `lots` or `seed` is several: use `optimize_all`)."""
     if len(config.variants()) > 1:
         raise ConfigError(f"{config.file} sweeps {config.variants()[0].label()} ...: use optimize_all")
     return optimize_all(config, options, announce, tune_callbacks)[0]
