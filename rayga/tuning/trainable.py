@@ -93,8 +93,8 @@ def evaluate_batch(config: dict) -> None:
     t0 = time.perf_counter()
     try:
         raw, stats = dispatch(hub, params, acct)
-    except (ray.exceptions.RayTaskError, StrategyError, NoEvaluators) as exc:  # a strategy raised: the message names
-        ray.get(hub.put_result.remote(config["key"], None, str(getattr(exc, "cause", None) or exc)))  # the genome
+    except (ray.exceptions.RayTaskError, StrategyError, NoEvaluators) as exc:  # the message names the genome
+        ray.get(hub.put_result.remote(config["key"], None, str(getattr(exc, "cause", None) or exc)))
         tune.report({"generation": config["generation"], "passes": 0, "failed": 1, "best": float("nan")})
         return
     seconds = time.perf_counter() - t0 - stats["wait_s"]
