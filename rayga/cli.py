@@ -123,7 +123,14 @@ def _print_run(run, several: bool) -> None:  # noqa: ANN001 - a rayga.tuning.dri
     b = s["best"]
     print(f"best {s['criterion']}: {b['result']:.4f} at pass {b['pass']} with "
           + " ".join(f"{k}={v:g}" for k, v in b["params"].items()))
-    table = top_table(run.results, list(b["params"]), CRITERIA[s["criterion"]][1])
+    if s.get("pareto_front"):
+        front = run.results.set_index("pass").loc[[p["pass"] for p in s["pareto_front"]]].reset_index()
+        metrics = [o.split()[1] for o in s["objectives"]]
+        print(f"Pareto front over {', '.join(s['objectives'])}: {len(front)} passes")
+        table = front[["pass", *metrics, *b["params"]]].sort_values(metrics[0], ascending=s["objectives"][0]
+                                                                    .startswith("min"))
+    else:
+        table = top_table(run.results, list(b["params"]), CRITERIA[s["criterion"]][1])
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     print(f"results: {run.path / 'results.parquet'} ({len(run.results):,} passes), "
           f"summary: {run.path / 'summary.json'}")

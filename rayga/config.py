@@ -133,7 +133,12 @@ class OptimizationConfig:
     complete_budget: int = 100_000  # mode = "auto": complete search up to this many combinations
     population: int | None = None  # None: from the number of combinations (rayga.ga.space)
     constraints: tuple[str, ...] = ()  # e.g. ["tp_points >= sl_points"], on top of the strategy's own
+    objectives: tuple[str, ...] = ()  # multi-objective (NSGA-II), e.g. ["max profit", "min equity_dd_rel_pct"]
     file: str = field(default="<defaults>", compare=False, repr=False)
+
+    def objective_terms(self) -> tuple[tuple[str, bool], ...]:
+        """(metric, maximize) per objective."""
+        return tuple((o.split()[1], o.split()[0] == "max") for o in self.objectives)
 
     def __post_init__(self) -> None:
         where = f"under [optimization] in {self.file}"
@@ -153,6 +158,21 @@ class OptimizationConfig:
         if isinstance(self.constraints, str) or not all(isinstance(c, str) for c in self.constraints):
             raise ConfigError(f"`constraints` must be a list of expressions like [\"fast < slow\"]; set it {where}")
         object.__setattr__(self, "constraints", tuple(self.constraints))
+        from rayga.sim.enums import METRICS
+
+        if isinstance(self.objectives, str) or not all(isinstance(o, str) for o in self.objectives):
+            raise ConfigError(f"`objectives` must be a list like [\"max profit\", \"min equity_dd_rel_pct\"]; "
+                              f"set it {where}")
+        for o in self.objectives:
+            parts = o.split()
+            if len(parts) != 2 or parts[0] not in ("max", "min") or parts[1] not in METRICS:
+                hint = difflib.get_close_matches(parts[-1] if parts else "", METRICS, n=1)
+                also = f"; did you mean \"{parts[0] if parts else 'max'} {hint[0]}\"?" if hint else ""
+                raise ConfigError(f"objective {o!r} must be \"max METRIC\" or \"min METRIC\" with a metric name "
+                                  f"such as profit or equity_dd_rel_pct{also}; set it {where}")
+        if len(self.objectives) == 1:
+            raise ConfigError(f"`objectives` needs two or more (one objective is a `criterion`); set it {where}")
+        object.__setattr__(self, "objectives", tuple(self.objectives))
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,8 @@ def run_settings(config: Config, space: ParamSpace, mode: str, version: str) -> 
         "strategy": config.strategy.name,
         "space": {"order": list(space.order), "fixed": space.fixed, "constraints": list(space.constraints),
                   "inputs": {i.name: list(i.values) for i in space.inputs}},
-        "optimization": {"mode": mode, "criterion": opt.criterion, "seed": opt.seed, "population": opt.population,
+        "optimization": {"mode": mode, "criterion": opt.criterion, "objectives": list(opt.objectives),
+                         "seed": opt.seed, "population": opt.population,
                          "engine": opt.engine},
     }
 
@@ -187,10 +188,12 @@ class ResultsStore:
         frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
         return frame.drop_duplicates("pass", keep="first").reset_index(drop=True)
 
-    def values(self, metric: str) -> dict[int, float]:
-        """Stored criterion value per combination number."""
+    def values(self, metrics: str | list[str]) -> dict[int, float | np.ndarray]:
+        """Stored criterion value (or objective values, for a list) per combination number."""
         frame = self.load()
-        return {int(p): float(v) for p, v in zip(frame["pass"], frame[metric], strict=True)}
+        columns = frame[metrics].to_numpy(dtype=np.float64)
+        return {int(p): (row if isinstance(metrics, list) else float(row))
+                for p, row in zip(frame["pass"], columns, strict=True)}
 
 
 def sorted_results(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -207,10 +210,15 @@ def run_status(path: Path) -> dict:
     if not (path / SETTINGS).is_file():
         raise ConfigError(f"{path}: not a rayga run folder (no {SETTINGS}); give a folder under --out")
     settings = json.loads((path / SETTINGS).read_text())
-    criterion = settings["optimization"]["criterion"]
     from rayga.config import CRITERIA
 
-    metric, maximize = CRITERIA[criterion]
+    objectives = settings["optimization"].get("objectives") or []
+    if objectives:  # multi-objective: "best" by the first objective
+        criterion = objectives[0]
+        metric, maximize = criterion.split()[1], criterion.startswith("max")
+    else:
+        criterion = settings["optimization"]["criterion"]
+        metric, maximize = CRITERIA[criterion]
     files = sorted((path / BATCHES).glob("*.parquet"))
     frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else None
     summary = json.loads((path / SUMMARY).read_text()) if (path / SUMMARY).is_file() else None

@@ -138,3 +138,30 @@ class NSGA2Optimizer:
             return op.mutate(self.rng, op.uniform_crossover(self.rng, a, b), self.sizes, self.rate)
 
         self.population = feasible_offspring(self.rng, self.space, self.pop_size, breed)
+
+    # -- state ------------------------------------------------------------------------------------
+    def state(self) -> dict:
+        """Everything needed to continue exactly (JSON-serialisable)."""
+        return {"version": 1, "sign": self.sign.tolist(), "rng": self.rng.bit_generator.state,
+                "pop_size": self.pop_size, "generations": self.generations, "rate": self.rate,
+                "generation": self.generation, "done": self.done, "population": self.population.tolist(),
+                "parents": None if self.parents is None else self.parents.tolist(),
+                "cache": {str(k): v.tolist() for k, v in self.cache.items()}}
+
+    @classmethod
+    def from_state(cls, space: ParamSpace, state: dict) -> NSGA2Optimizer:
+        if state.get("version") != 1:
+            raise ValueError(f"NSGA-II state version {state.get('version')} is not 1")
+        self = cls.__new__(cls)
+        width = len(space.inputs)
+        self.space, self.sign = space, np.array(state["sign"])
+        self.rng = np.random.default_rng()
+        self.rng.bit_generator.state = state["rng"]
+        self.sizes = np.array(space.sizes, dtype=np.int64)
+        self.pop_size, self.generations, self.rate = state["pop_size"], state["generations"], state["rate"]
+        self.generation, self.done = state["generation"], state["done"]
+        self.population = np.array(state["population"], dtype=np.int64).reshape(-1, width)
+        p = state["parents"]
+        self.parents = None if p is None else np.array(p, dtype=np.int64).reshape(-1, width)
+        self.cache = {int(k): np.array(v) for k, v in state["cache"].items()}
+        return self

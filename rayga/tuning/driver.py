@@ -23,6 +23,7 @@ from rayga.data.market import MarketData
 from rayga.errors import ConfigError, RaygaError
 from rayga.ga.complete import CompleteSearch
 from rayga.ga.engine import GAConfig, GeneticOptimizer
+from rayga.ga.nsga2 import NSGA2Optimizer
 from rayga.ga.space import ParamSpace
 from rayga.optimize import build_space
 from rayga.runner import load_data, margin_warning
@@ -85,7 +86,15 @@ class Study:
 
     @property
     def criterion(self) -> tuple[str, bool]:
-        return CRITERIA[self.config.optimization.criterion]
+        """The metric of the `result` column: the criterion, or the first objective."""
+        terms = self.config.optimization.objective_terms()
+        return terms[0] if terms else CRITERIA[self.config.optimization.criterion]
+
+    @property
+    def told(self) -> str | list[str]:
+        """What the engine is told per pass: the criterion's metric, or every objective's."""
+        terms = self.config.optimization.objective_terms()
+        return [m for m, _ in terms] if terms else self.criterion[0]
 
 
 def optimize(config: Config, options: RunOptions = RunOptions(), announce: Callable[[str], None] = print,
@@ -137,7 +146,7 @@ def _plan(config: Config, options: RunOptions, announce: Callable[[str], None]) 
     if not space.inputs:
         raise ConfigError(f"nothing to optimize: give at least one parameter a {{start, step, stop}} range or a list "
                           f"under [strategy.params] in {config.file}")
-    mode = space.mode(opt.mode, opt.complete_budget)
+    mode = "nsga2" if opt.objectives else space.mode(opt.mode, opt.complete_budget)
     settings = run_settings(config, space, mode, rayga.__version__)
     run = RunDir.of(options.out, config, settings)
     key = f"{config.file} {config.label()}".strip()
@@ -152,8 +161,13 @@ def _plan(config: Config, options: RunOptions, announce: Callable[[str], None]) 
         return TunedRun(run.path, pd.read_parquet(run.path / RESULTS), done, True)
     metric, maximize = CRITERIA[opt.criterion]
     announce(plan_line(config, space, mode))
-    engine = (CompleteSearch(space, maximize) if mode == "complete"
-              else GeneticOptimizer(space, GAConfig(seed=opt.seed, population=opt.population, maximize=maximize)))
+    if mode == "nsga2":
+        engine = NSGA2Optimizer(space, tuple(up for _, up in opt.objective_terms()), seed=opt.seed,
+                                population=opt.population)
+    elif mode == "complete":
+        engine = CompleteSearch(space, maximize)
+    else:
+        engine = GeneticOptimizer(space, GAConfig(seed=opt.seed, population=opt.population, maximize=maximize))
     return Study(config, space, mode, run, ResultsStore(run.path, space), engine)
 
 
@@ -163,6 +177,9 @@ def plan_line(config: Config, space: ParamSpace, mode: str) -> str:
     head = f"{config.label() + ': ' if config.label() else ''}{sizes} = {space.n_combinations:,} combinations; "
     if mode == "complete":
         return head + "complete search (every feasible combination)"
+    if mode == "nsga2":
+        pop = config.optimization.population or space.population_size()
+        return head + f"NSGA-II over {', '.join(config.optimization.objectives)}, population {pop}"
     pop = config.optimization.population or space.population_size()
     return head + f"genetic, population {pop}, estimated {pop * 20:,}..{pop * 41:,} passes"
 
@@ -182,11 +199,12 @@ def _run(studies: list[Study], data: SimData, md: MarketData, options: RunOption
         label = study.config.label()
         study.bar = RunObserver(study.run.path, options.progress, study.mode, study.space, label, i,
                                 study.config.optimization.population)
-        study.searcher = FastGASearcher(study.engine, study.space, hub_name=hub_name, metric_index=M[metric],
+        told = [M[m] for m in study.told] if isinstance(study.told, list) else M[study.told]
+        study.searcher = FastGASearcher(study.engine, study.space, hub_name=hub_name, metric_index=told,
                                         maximize=maximize, acct=study.config.account.vector(md.symbol, bars_per_year),
                                         store=study.store, max_batch=options.max_batch, on_batch=study.bar.update,
                                         tag=f"{i}:")
-        study.resumed = study.searcher.replay(study.store.values(metric))
+        study.resumed = study.searcher.replay(study.store.values(study.told))
         if study.resumed:
             announce(f"resuming run {study.run.run_id}{' (' + label + ')' if label else ''}: "
                      f"{study.resumed:,} passes already stored")
@@ -226,9 +244,20 @@ def _run(studies: list[Study], data: SimData, md: MarketData, options: RunOption
 
 def _summary(study: Study, shared: dict, t_fit: float, fit_s: float) -> dict:
     searcher, space, store = study.searcher, study.space, study.store
-    genome, value = study.engine.best()
-    best_pass = space.number_of(genome)
     frame = store.load()
+    front = None
+    if isinstance(study.engine, NSGA2Optimizer):  # the Pareto front; "best" = its best first objective
+        genomes, values = study.engine.pareto_front()
+        terms = study.config.optimization.objective_terms()
+        numbers = space.numbers_of(genomes)
+        front = [{"pass": n, "objectives": {m: float(v) for (m, _), v in zip(terms, row, strict=True)},
+                  "params": dict(zip(space.order, map(float, p), strict=True))}
+                 for n, row, p in zip(numbers, values, space.decode(genomes), strict=True)]
+        first = values[:, 0] if terms[0][1] else -values[:, 0]
+        best_pass, value = numbers[int(np.argmax(first))], float(values[int(np.argmax(first)), 0])
+    else:
+        genome, value = study.engine.best()
+        best_pass = space.number_of(genome)
     row = frame.loc[frame["pass"].map(int) == best_pass].iloc[0]
     costs = searcher.tune_costs(t_fit, t_fit + fit_s)
     costs["share_pct"] = 100 * costs["seconds"] / fit_s if fit_s > 0 else 0.0
@@ -237,11 +266,12 @@ def _summary(study: Study, shared: dict, t_fit: float, fit_s: float) -> dict:
     return {
         "status": "finished", "run_id": study.run.run_id,
         "settings": json.loads((study.run.path / SETTINGS).read_text()), "mode": study.mode,
-        "criterion": study.config.optimization.criterion,
+        "criterion": study.config.optimization.objectives[0] if front else study.config.optimization.criterion,
         "best": {"pass": str(best_pass) if store.wide else best_pass, "result": value,
                  "params": {n: float(row[n]) for n in space.order}, "metrics": {k: float(row[k]) for k in M}},
         "passes": int(len(frame)), "generations": int(getattr(study.engine, "generation", 0)),
         "resumed_passes": study.resumed, **shared,
+        **({"objectives": list(study.config.optimization.objectives), "pareto_front": front} if front else {}),
         "eval_s": searcher.eval_seconds, "evaluator_wait_s": searcher.wait_seconds,
         "tune_overhead": costs,
     }

@@ -25,14 +25,15 @@ class FastGASearcher(Searcher):
     """One batch in flight at a time: a generation is never split over concurrent trials (Tune would
     evict its cached trial actors at every generation barrier)."""
 
-    def __init__(self, optimizer, space: ParamSpace, *, hub_name: str, metric_index: int, maximize: bool,  # noqa: ANN001
+    def __init__(self, optimizer, space: ParamSpace, *, hub_name: str, metric_index: int | list[int], maximize: bool,  # noqa: ANN001
                  acct: np.ndarray, store: ResultsStore | None = None, max_batch: int | None = None,
                  on_batch: Callable[[dict], None] | None = None, tag: str = "") -> None:
         super().__init__(metric="best", mode="max" if maximize else "min")
         self.optimizer = optimizer
         self.space = space
         self.hub_name = hub_name
-        self.metric_index = metric_index
+        self.metric_index = metric_index  # a list for several objectives (NSGA-II): told as rows
+        self.reported_index = metric_index[0] if isinstance(metric_index, list) else metric_index
         self.maximize = maximize
         self.acct = np.asarray(acct, dtype=np.float64)
         self.store = store
@@ -78,7 +79,7 @@ class FastGASearcher(Searcher):
             ray.get(self.hub.put_batch.remote(key, self.space.decode(genomes), self.acct))
             self.in_flight[trial_id] = {"key": key, "generation": self.generation(), "genomes": genomes}
             return {"key": key, "hub": self.hub_name, "generation": self.generation(), "genomes": len(genomes),
-                    "metric": self.metric_index, "maximize": self.maximize}
+                    "metric": self.reported_index, "maximize": self.maximize}
         finally:
             self.own_seconds += time.perf_counter() - t0
 

@@ -125,3 +125,22 @@ def test_plain_tune_example_runs(tmp_path):
             p.kill()
     assert proc.returncode == 0, out[-2000:]
     assert "generations as Tune trials" in out and "best complex" in out
+
+
+def test_multi_objective_run_reports_the_pareto_front_of_its_passes(tmp_path, capsys, ray_up):
+    from rayga.ga.nsga2 import pareto_mask
+
+    cfg = write_config(tmp_path, end="2022-03-01", timeframe="H1")
+    cfg.write_text(cfg.read_text() + 'objectives = ["max profit", "min equity_dd_rel_pct", "max total_trades"]\n')
+    out = tmp_path / "runs"
+    assert main(["optimize", str(cfg), "--out", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "NSGA-II over max profit, min equity_dd_rel_pct, max total_trades" in text and "Pareto front" in text
+    folder = run_dir(out)
+    results = pd.read_parquet(folder / "results.parquet")
+    summary = json.loads((folder / "summary.json").read_text())
+    signed = results[["profit", "equity_dd_rel_pct", "total_trades"]].to_numpy() * [1, -1, 1]
+    expected = set(results["pass"][pareto_mask(signed)])
+    assert {p["pass"] for p in summary["pareto_front"]} == expected and len(expected) >= 3
+    assert summary["best"]["result"] == results.loc[results["pass"].isin(expected), "profit"].max()
+    assert main(["status", str(folder)]) == 0 and "best max profit so far" in capsys.readouterr().out
