@@ -90,10 +90,14 @@ class StrategyConfig:
 
     name: str = "ma_cross"
     params: dict[str, Any] = field(default_factory=dict)
+    set_file: str | None = None  # an MT5 .set file: its inputs named like the strategy's parameters
     file: str = field(default="<defaults>", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         where = f"under [strategy.params] in {self.file}"
+        if self.set_file is not None and not isinstance(self.set_file, str):
+            raise ConfigError(f"`set_file` must be a path in quotes (got {self.set_file!r}); set it under [strategy] "
+                              f"in {self.file}")
         from rayga.sim.enums import METRICS
 
         for key, value in self.params.items():
@@ -279,7 +283,11 @@ def load_config(path: str | Path | None) -> Config:
 def with_data_source(config: Config, relative_to: Path) -> Config:
     """Resolve a relative `source` against the config file's folder, as users expect."""
     src = config.data.source
-    if src == "synthetic" or Path(src).expanduser().is_absolute():
-        return config
-    resolved = (relative_to / src).resolve()
-    return dataclasses.replace(config, data=dataclasses.replace(config.data, source=str(resolved)))
+    if src != "synthetic" and not Path(src).expanduser().is_absolute():
+        source = str((relative_to / src).resolve())
+        config = dataclasses.replace(config, data=dataclasses.replace(config.data, source=source))
+    sf = config.strategy.set_file
+    if sf is not None and not Path(sf).expanduser().is_absolute():
+        config = dataclasses.replace(config, strategy=dataclasses.replace(config.strategy,
+                                                                          set_file=str((relative_to / sf).resolve())))
+    return config

@@ -22,14 +22,27 @@ from rayga.sim.prepared import prepare
 from rayga.strategies.ma_cross import get_strategy
 
 
+def strategy_params(config: Config) -> dict:
+    """[strategy.params] over the inputs of `set_file` that the strategy has (the config's own win)."""
+    params = dict(config.strategy.params)
+    if config.strategy.set_file:
+        from rayga.reports.setfile import read_set
+
+        names = set(get_strategy(config.strategy.name).param_names)
+        from_set = {k: v for k, v in read_set(config.strategy.set_file).params().items() if k in names}
+        params = {**from_set, **params}
+    return params
+
+
 def build_space(config: Config) -> ParamSpace:
     strategy = get_strategy(config.strategy.name)
     kinds = {p.name: p.kind for p in strategy.params}
-    unknown = sorted(set(config.strategy.params) - set(strategy.param_names))
+    params = strategy_params(config)
+    unknown = sorted(set(params) - set(strategy.param_names))
     if unknown:
         raise ConfigError(f"strategy {strategy.name} has no parameter `{unknown[0]}`; its parameters are "
                           f"{', '.join(strategy.param_names)} (under [strategy.params] in {config.file})")
-    return space_from_params(strategy.param_names, kinds, config.strategy.params, strategy.defaults(),
+    return space_from_params(strategy.param_names, kinds, params, strategy.defaults(),
                              strategy.constraints + config.optimization.constraints, f"in {config.file}")
 
 

@@ -131,3 +131,22 @@ def _text(value: float, old: str) -> str:
     if float(value).is_integer() and "." not in old:
         return str(int(value))
     return repr(float(value))
+
+
+def pass_set(order: tuple[str, ...], values: dict[str, float], ranges: dict[str, tuple[float, float, float]],
+             template: SetFile | None = None) -> SetFile:
+    """A .set file for one pass: the template (the user's own .set) with the pass's values, or a new file
+    in MT5's format (UTF-16LE with BOM, CRLF) listing every parameter with its range (Y where optimized)."""
+    if template is not None:
+        return template.with_values({k: v for k, v in values.items() if k in template.inputs})
+    lines: list[str | SetInput] = [
+        "; saved by rayga: the inputs of one pass",
+        "; to use it in the strategy tester, click Load in the context menu of the Inputs tab"]
+    for name in order:
+        value = _text(values[name], "0.0" if not float(values[name]).is_integer() else "0")
+        if name in ranges:
+            start, step, stop = (_text(v, "0.0") for v in ranges[name])
+            lines.append(SetInput(name, value, start, step, stop, "Y"))
+        else:
+            lines.append(SetInput(name, value, value, "0", value, "N"))
+    return SetFile(tuple(lines) + ("",), "utf-16-le", True, "\r\n")

@@ -128,11 +128,25 @@ def optimize_all(config: Config, options: RunOptions = RunOptions(), announce: C
                         "warnings": [f"best pass: {warning}"] if warning else []}
             results = sorted_results(study.store.load(), study.criterion[0])
             write_atomic(study.run.path / RESULTS, lambda p, r=results: r.to_parquet(p, index=False))
+            _write_best_set(study, summary)
             write_json(study.run.path / SUMMARY, summary)
             finished[id(study)] = TunedRun(study.run.path, results, summary, False)
         if errors:
             raise RaygaError(errors[0])
     return [finished[id(p)] if isinstance(p, Study) else p for p in planned]
+
+
+def _write_best_set(study: Study, summary: dict) -> None:
+    """`best.set` beside the results: the best pass as an MT5 .set file (the user's .set with new values,
+    or a new one with every parameter and its range)."""
+    from rayga.reports.setfile import pass_set, read_set
+
+    space, sf = study.space, study.config.strategy.set_file
+    ranges = {i.name: (i.values[0], i.values[1] - i.values[0] if i.size > 1 else 0.0, i.values[-1])
+              for i in space.inputs}
+    best = pass_set(space.order, summary["best"]["params"], ranges, read_set(sf) if sf else None)
+    write_atomic(study.run.path / "best.set", best.write)
+    summary["best_set"] = str(study.run.path / "best.set")
 
 
 def _load_prepared(config: Config) -> tuple[MarketData, SimData]:

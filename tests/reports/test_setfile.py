@@ -71,3 +71,33 @@ def test_utf8_file_and_errors(tmp_path):
         read_set(bad)
     with pytest.raises(ConfigError, match="cannot read"):
         read_set(tmp_path / "missing.set")
+
+
+def test_a_set_file_gives_the_config_its_ranges(tmp_path):
+    from rayga.config import load_config
+    from rayga.optimize import build_space
+
+    (tmp_path / "inputs.set").write_text("; my inputs\nfast=12||4||2||30||Y\nslow=48||10||5||120||Y\n"
+                                         "sl_points=300||0||150||600||N\nInpComment=hello\n")
+    (tmp_path / "a.toml").write_text('[strategy]\nname = "ma_cross"\nset_file = "inputs.set"\n'
+                                     '[strategy.params]\nsl_points = {start = 0, step = 300, stop = 600}\n')
+    (tmp_path / "b.toml").write_text('[strategy.params]\nfast = {start = 4, step = 2, stop = 30, value = 12}\n'
+                                     'slow = {start = 10, step = 5, stop = 120, value = 48}\n'
+                                     'sl_points = {start = 0, step = 300, stop = 600}\n')
+    a, b = build_space(load_config(tmp_path / "a.toml")), build_space(load_config(tmp_path / "b.toml"))
+    assert a == b  # the .set's ranges, the config's own sl_points range winning; InpComment ignored
+
+
+def test_pass_set_new_and_from_a_template(tmp_path):
+    from rayga.reports.setfile import pass_set
+
+    fresh = pass_set(("fast", "slow", "sl"), {"fast": 30.0, "slow": 95.0, "sl": 0.5},
+                     {"fast": (4.0, 2.0, 30.0), "slow": (10.0, 5.0, 120.0)})
+    fresh.write(tmp_path / "best.set")
+    back = read_set(tmp_path / "best.set")
+    assert back.encoding == "utf-16-le" and back.bom and back.newline == "\r\n"
+    assert back.params() == {"fast": {"start": 4.0, "step": 2.0, "stop": 30.0, "value": 30.0},
+                             "slow": {"start": 10.0, "step": 5.0, "stop": 120.0, "value": 95.0}, "sl": 0.5}
+    template = read_set(need_shared("mt5-sets", "temph2020_RSIScalpingMU_optimization.set"))
+    mine = pass_set(("RSI_Period", "other"), {"RSI_Period": 9, "other": 1.0}, {}, template)
+    assert mine.inputs["RSI_Period"].value == "9" and "other" not in mine.inputs

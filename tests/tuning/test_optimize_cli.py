@@ -38,6 +38,11 @@ def test_cli_run_equals_the_local_engine_then_answers_from_its_store(tmp_path, c
     pd.testing.assert_frame_equal(canonical(results), reference(cfg), check_exact=True)
     assert summary["best"]["result"] == results["result"].max()
     assert summary["tune_overhead"]["batches"] >= 15 and summary["tune_overhead"]["per_batch_ms"] > 0
+    from rayga.reports.setfile import read_set
+
+    best_set = read_set(folder / "best.set").params()  # the best pass as an MT5 .set file
+    assert {k: (v["value"] if isinstance(v, dict) else v) for k, v in best_set.items()} == summary["best"]["params"]
+    assert best_set["fast"]["start"] == 4 and best_set["fast"]["step"] == 2 and best_set["fast"]["stop"] == 30
 
     assert main(["optimize", str(cfg), "--out", str(out), "--quiet"]) == 0  # finished: no Ray, same answer
     again = capsys.readouterr().out
