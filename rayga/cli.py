@@ -56,15 +56,16 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from rayga.config import load_config
-    from rayga.runner import apply_sets, as_json, as_text, default_out_dir, run_backtest, write_deals
+    from rayga.runner import apply_sets, as_json, as_text, default_out_dir, run_backtest, write_deals, write_report
 
     config = apply_sets(load_config(args.config), args.set or [])
     run = run_backtest(config)
     out_dir = Path(args.out) if args.out else default_out_dir(config)
     deals_path = write_deals(run, out_dir)
+    report = write_report(run, out_dir)
     for warning in run.warnings:
         print(f"rayga: warning: {warning}", file=sys.stderr)
-    print(as_json(run, deals_path) if args.json else as_text(run, deals_path))
+    print(as_json(run, deals_path, report) if args.json else as_text(run, deals_path, report))
     return 0
 
 
@@ -134,6 +135,8 @@ def _print_run(run, several: bool) -> None:  # noqa: ANN001 - a rayga.tuning.dri
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     print(f"results: {run.path / 'results.parquet'} ({len(run.results):,} passes), "
           f"summary: {run.path / 'summary.json'}")
+    if (run.path / "report.html").is_file():
+        print(f"report: {run.path / 'report.html'}")
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
@@ -159,6 +162,35 @@ def _cmd_status(args: argparse.Namespace) -> int:
             b = s["best"]
             print(f"  best {s['criterion']} so far: {b['result']:.4f} at pass {b['pass']} with "
                   + " ".join(f"{k}={v:g}" for k, v in b["params"].items()))
+    return 0
+
+
+def _cmd_results(args: argparse.Namespace) -> int:
+    from rayga.reports.run import open_run
+    from rayga.reports.table import export, select
+
+    run = open_run(args.run_dir)
+    name, _, maximize = run.criterion
+    table = select(run.results, run.params, maximize, args.sort, True if args.asc else None, args.filter or [],
+                   args.top)
+    for path in (args.csv, args.parquet):
+        if path:
+            print(f"wrote {export(table, path)} ({len(table):,} passes)")
+    shown = table if args.top else table.head(20)
+    print(f"{run.path.name}: {len(run.results):,} passes, {len(table):,} after filters; Result = {name}")
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    if len(shown) < len(table):
+        print(f"... {len(table) - len(shown):,} more (--top N shows more; --csv FILE writes them all)")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from rayga.reports.html import write_run_report
+    from rayga.reports.run import open_run
+
+    run = open_run(args.run_dir)
+    passes = [p.strip() for item in args.passes or [] for p in item.split(",") if p.strip()]
+    print(f"report: {write_run_report(run, passes, args.out)}")
     return 0
 
 
@@ -200,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--set", action="append", metavar="NAME=VALUE",
                     help="override a strategy parameter (fast=12) or a config key (account.lots=10); repeatable")
     bt.add_argument("--json", action="store_true", help="print the result as JSON")
-    bt.add_argument("--out", metavar="DIR", help="folder for deals.csv (default: rayga_runs/backtest-...)")
+    bt.add_argument("--out", metavar="DIR", help="folder for deals.csv and report.html (default: rayga_runs/backtest-...)")
     bt.set_defaults(func=_cmd_backtest)
 
     bench = sub.add_parser("bench", help="measure passes/s, memory, compile time and the ratio to vectorbt")
@@ -227,6 +259,28 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="progress of a running or finished optimization from its run folder")
     status.add_argument("run_dir", metavar="RUN_DIR", help="a run folder, or the --out root (every run in it)")
     status.set_defaults(func=_cmd_status)
+
+    res = sub.add_parser("results", help="the optimization results table of a run (MT5 columns), filtered and sorted")
+    res.add_argument("run_dir", metavar="RUN_DIR", help="a run folder of rayga optimize")
+    res.add_argument("--top", type=int, metavar="N", help="show the first N rows (default 20)")
+    res.add_argument("--sort", metavar="COLUMN", help="column to sort by: a heading (\"Profit\") or a metric or "
+                     "parameter name (default: Result, best first)")
+    res.add_argument("--asc", action="store_true", help="sort ascending (default: descending, Result best first)")
+    from rayga.reports.table import filter_help
+
+    res.add_argument("--filter", action="append", metavar="NAME|EXPR",
+                     help=f"MT5 filter ({filter_help()}; all: every one) or a condition like "
+                          f"\"total_trades >= 50\"; repeatable")
+    res.add_argument("--csv", metavar="FILE", help="write the filtered, sorted table as CSV")
+    res.add_argument("--parquet", metavar="FILE", help="write the filtered, sorted table as Parquet")
+    res.set_defaults(func=_cmd_results)
+
+    rep = sub.add_parser("report", help="write a run's HTML report (table, convergence, heatmaps, equity curves)")
+    rep.add_argument("run_dir", metavar="RUN_DIR", help="a run folder of rayga optimize")
+    rep.add_argument("--pass", dest="passes", action="append", metavar="PASS[,PASS]",
+                     help="also draw these passes' equity curves (the best pass is always drawn)")
+    rep.add_argument("--out", metavar="FILE", help="where to write it (default: RUN_DIR/report.html)")
+    rep.set_defaults(func=_cmd_report)
 
     mt5 = sub.add_parser("mt5-report", help="recompute an MT5 tester report's figures from its deals")
     mt5.add_argument("path", help="MT5 Strategy Tester report (.html/.htm or .xlsx)")

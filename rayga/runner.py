@@ -16,7 +16,7 @@ from rayga.data.load import load_market_data
 from rayga.data.market import MarketData
 from rayga.errors import ConfigError
 from rayga.sim.engine import BacktestResult, backtest
-from rayga.sim.prepared import prepare
+from rayga.sim.prepared import SimData, prepare
 from rayga.strategies.ma_cross import get_strategy
 
 
@@ -73,6 +73,7 @@ class BacktestRun:
     result: BacktestResult
     seconds: float
     warnings: tuple[str, ...]
+    data: SimData | None = None  # the prepared arrays the pass ran on
 
 
 def margin_warning(md: MarketData, config: Config, metrics: dict[str, float]) -> str | None:
@@ -102,7 +103,7 @@ def run_backtest(config: Config) -> BacktestRun:
     seconds = time.perf_counter() - t0
     warnings = tuple(w for w in [margin_warning(md, config, result.metrics)] if w)
     return BacktestRun(config, md, dict(zip(strategy.param_names, genome.tolist(), strict=True)), result,
-                       seconds, warnings)
+                       seconds, warnings, data)
 
 
 def write_deals(run: BacktestRun, out_dir: Path) -> Path:
@@ -116,15 +117,30 @@ def write_deals(run: BacktestRun, out_dir: Path) -> Path:
     return path
 
 
-def as_json(run: BacktestRun, deals_path: Path | None) -> str:
+def write_report(run: BacktestRun, out_dir: Path) -> Path:
+    """report.html beside deals.csv: the pass's figures, equity and drawdown, deals on the price chart."""
+    from rayga.reports.html import write_pass_report
+
+    acct = run.config.account
+    facts = {"data": run.market.label, "strategy": run.config.strategy.name,
+             "parameters": ", ".join(f"{k}={v:g}" for k, v in run.genome.items()),
+             "account": f"{acct.deposit:,.0f} {acct.currency}, 1:{acct.leverage:g}, {acct.lots:g} lots",
+             "modelling": run.config.data.modelling}
+    return write_pass_report(run.market, run.data, run.result, f"rayga backtest: {run.config.strategy.name} on "
+                             f"{run.market.symbol.name} {run.market.timeframe}", facts, out_dir / "report.html",
+                             run.warnings)
+
+
+def as_json(run: BacktestRun, deals_path: Path | None, report: Path | None = None) -> str:
     return json.dumps({
         "data": run.market.label, "synthetic": run.market.synthetic, "strategy": run.config.strategy.name,
         "params": run.genome, "metrics": run.result.metrics, "warnings": list(run.warnings),
-        "deals_csv": str(deals_path) if deals_path else None, "seconds": round(run.seconds, 3),
+        "deals_csv": str(deals_path) if deals_path else None,
+        "report": str(report) if report else None, "seconds": round(run.seconds, 3),
     }, indent=2)
 
 
-def as_text(run: BacktestRun, deals_path: Path | None) -> str:
+def as_text(run: BacktestRun, deals_path: Path | None, report: Path | None = None) -> str:
     lines = []
     if run.market.synthetic:
         lines.append(f"data: {run.market.source}")
@@ -139,6 +155,8 @@ def as_text(run: BacktestRun, deals_path: Path | None) -> str:
         lines.append(f"  {name:<{width}}  {text}")
     if deals_path:
         lines.append(f"deals: {deals_path} ({len(run.result.deals)} deals)")
+    if report:
+        lines.append(f"report: {report}")
     lines.append(f"time: {run.seconds:.2f} s")
     return "\n".join(lines)
 

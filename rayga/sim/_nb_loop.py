@@ -69,8 +69,9 @@ def write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn):
 @njit(cache=True, _nrt=False)
 def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop,
                 tf_open, tf_close, open_spread, close_spread, tf_high, tf_low, ask_high, ask_low,
-                long_drop, short_drop, swap_units, signal, sl, tp, acct, st, deals, out):
-    """Simulate one pass over all timeframe bars; metrics go to `out`, deals to `deals` (if sized).
+                long_drop, short_drop, swap_units, signal, sl, tp, acct, st, deals, curve, out):
+    """Simulate one pass over all timeframe bars; metrics go to `out`, deals to `deals` (if sized), the
+    equity at each bar's close to `curve` (if sized: a report's equity curve; empty in batches).
     `st` is a work array of length N_STATE. Compiled without reference counting: it allocates nothing."""
     reset_state_nb(st, acct)
     units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
@@ -155,6 +156,8 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
             s2 += r * r
             sn += 1
         last = eq
+        if k < len(curve):
+            curve[k] = eq
     dd, rel = settle_nb(peak, trough, dd, rel)
     write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
     if st[S.DIR] != 0.0 and n > 0:

@@ -69,10 +69,12 @@ def evaluate(data: SimData | MarketData, strategy: Strategy, genomes: np.ndarray
 
 @dataclass(frozen=True)
 class BacktestResult:
-    """One pass: its metrics and its deals (MT5 Deals table terms)."""
+    """One pass: its metrics, its deals (MT5 Deals table terms) and its equity at each timeframe bar's
+    close (balance + floating profit, as the kernel tracks it; `m1_index` in deals points into the M1 bars)."""
 
     metrics: dict[str, float]
     deals: pd.DataFrame
+    equity: np.ndarray
 
 
 def backtest(md: MarketData, strategy: Strategy, genome: np.ndarray, account: AccountConfig,
@@ -93,7 +95,9 @@ def run_signals(data: SimData, signal: np.ndarray, sl: float = 0.0, tp: float = 
         raise ConfigError(f"signal has {len(signal)} values; the data has {len(data.m1_start)} timeframe bars")
     deals = np.zeros(2 * int(np.count_nonzero(signal)) + 4, DEAL_DTYPE)
     out = np.zeros((1, N_METRICS))
-    simulate_nb(*data.kernel_args(), signal, float(sl), float(tp), data.acct, np.empty(S.N_STATE), deals, out[0])
+    equity = np.empty(len(signal))
+    simulate_nb(*data.kernel_args(), signal, float(sl), float(tp), data.acct, np.empty(S.N_STATE), deals, equity,
+                out[0])
     finish_metrics(out)
     rec = deals[: int(out[0, M["total_deals"]])]
     frame = pd.DataFrame({
@@ -103,5 +107,6 @@ def run_signals(data: SimData, signal: np.ndarray, sl: float = 0.0, tp: float = 
         "volume": rec["lots"], "price": rec["price"], "commission": rec["commission"], "swap": rec["swap"],
         "profit": rec["profit"], "balance": rec["balance"],
         "reason": [DEAL_REASONS[r] for r in rec["reason"]],
+        "m1_index": rec["m1_index"],
     })
-    return BacktestResult({name: float(out[0, i]) for i, name in enumerate(METRICS)}, frame)
+    return BacktestResult({name: float(out[0, i]) for i, name in enumerate(METRICS)}, frame, equity)

@@ -58,7 +58,7 @@ class MACross(Strategy):
             table[i] = self.sma(data.tf_close, p)
         ma_cross_batch_nb(*data.kernel_args(), table, rows[:, 0].copy(), rows[:, 1].copy(),
                           np.ascontiguousarray(genomes[:, 2]), np.ascontiguousarray(genomes[:, 3]),
-                          data.acct, np.empty(0, DEAL_DTYPE), out)
+                          data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
 STRATEGIES: dict[str, type[Strategy]] = {"ma_cross": MACross}

@@ -130,6 +130,7 @@ def optimize_all(config: Config, options: RunOptions = RunOptions(), announce: C
             write_atomic(study.run.path / RESULTS, lambda p, r=results: r.to_parquet(p, index=False))
             _write_best_set(study, summary)
             write_json(study.run.path / SUMMARY, summary)
+            _write_report(study.run.path, md, announce)
             finished[id(study)] = TunedRun(study.run.path, results, summary, False)
         if errors:
             raise RaygaError(errors[0])
@@ -147,6 +148,20 @@ def _write_best_set(study: Study, summary: dict) -> None:
     best = pass_set(space.order, summary["best"]["params"], ranges, read_set(sf) if sf else None)
     write_atomic(study.run.path / "best.set", best.write)
     summary["best_set"] = str(study.run.path / "best.set")
+
+
+def _write_report(path: Path, md: MarketData | None, announce: Callable[[str], None]) -> None:
+    """report.html of a finished run. The results are stored before: a report that fails costs a warning
+    (and `rayga report RUN_DIR` can write it later), never the run."""
+    from rayga.reports.html import write_run_report
+    from rayga.reports.run import open_run
+
+    run = open_run(path)
+    run.market_data = md
+    try:
+        write_run_report(run)
+    except (RaygaError, OSError, ValueError) as exc:
+        announce(f"warning: report not written ({str(exc).splitlines()[0]}); run `rayga report {path}`")
 
 
 def _load_prepared(config: Config) -> tuple[MarketData, SimData]:
@@ -172,6 +187,8 @@ def _plan(config: Config, options: RunOptions, announce: Callable[[str], None]) 
     run.remember(key)
     done = run.summary()
     if done is not None and done.get("status") == "finished":
+        if not (run.path / "report.html").is_file():
+            _write_report(run.path, None, announce)
         return TunedRun(run.path, pd.read_parquet(run.path / RESULTS), done, True)
     metric, maximize = CRITERIA[opt.criterion]
     announce(plan_line(config, space, mode))
@@ -293,11 +310,6 @@ def _summary(study: Study, shared: dict, t_fit: float, fit_s: float) -> dict:
 
 def top_table(results: pd.DataFrame, params: Sequence[str], maximize: bool, n: int = 10) -> pd.DataFrame:
     """MT5's optimization results table: the best `n` passes by Result."""
-    cols = {"pass": "Pass", "result": "Result", "profit": "Profit", "total_trades": "Total trades",
-            "profit_factor": "Profit factor", "expected_payoff": "Expected payoff",
-            "equity_dd_rel_pct": "Drawdown %", "recovery_factor": "Recovery factor", "sharpe_ratio": "Sharpe ratio"}
-    order = results.sort_values("result", ascending=not maximize, kind="stable").head(n)
-    table = order[list(cols) + list(params)].rename(columns=cols)
-    table["Total trades"] = table["Total trades"].astype(np.int64)
-    return table.reset_index(drop=True)
+    from rayga.reports.table import select
 
+    return select(results, params, maximize, top=n)
