@@ -170,7 +170,7 @@ def table_html(table: pd.DataFrame) -> str:
                                                     .columns.difference(["Pass", "Total trades"]))
     styler = styler.map(lambda v: f"background-color: {cc_colour(v)}; color: {'white' if v >= 80 or v < 20 else 'black'}",
                         subset=["Complex criterion"])
-    return styler.set_table_attributes('class="results" id="results-table"').to_html()
+    return styler.set_table_attributes('class="results"').to_html()
 
 
 _CSS = """
