@@ -149,3 +149,8 @@ def test_multi_objective_run_reports_the_pareto_front_of_its_passes(tmp_path, ca
     assert {p["pass"] for p in summary["pareto_front"]} == expected and len(expected) >= 3
     assert summary["best"]["result"] == results.loc[results["pass"].isin(expected), "profit"].max()
     assert main(["status", str(folder)]) == 0 and "best max profit so far" in capsys.readouterr().out
+    report = folder / "report.html"
+    assert 'id="chart-pareto"' in report.read_text()
+    from tests.reports.test_report_browser import check_page
+
+    check_page(report, ["convergence", "heatmap", "parameters", "equity", "pareto"], min(100, len(results)))
