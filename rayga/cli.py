@@ -102,6 +102,24 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_walkforward(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rayga.config import load_config
+    from rayga.runner import apply_sets
+    from rayga.tuning.driver import RunOptions
+    from rayga.tuning.walkforward import lines, walk_forward
+
+    config = apply_sets(load_config(args.config), args.set or [])
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers must be >= 1 (got {args.workers})")
+    options = RunOptions(address=args.address, workers=args.workers, out=Path(args.out), fresh=args.fresh,
+                         dashboard=args.dashboard, progress=not args.quiet)
+    for line in lines(walk_forward(config, options)):
+        print(line)
+    return 0
+
+
 def _print_run(run, several: bool) -> None:  # noqa: ANN001 - a rayga.tuning.driver.TunedRun
     from rayga.config import CRITERIA
     from rayga.tuning.driver import top_table
@@ -133,6 +151,11 @@ def _print_run(run, several: bool) -> None:  # noqa: ANN001 - a rayga.tuning.dri
     else:
         table = top_table(run.results, list(b["params"]), CRITERIA[s["criterion"]][1])
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    if s.get("overfitting"):
+        from rayga.reports.html import overfitting_lines
+
+        for line in overfitting_lines(s["overfitting"]):
+            print(line)
     print(f"results: {run.path / 'results.parquet'} ({len(run.results):,} passes), "
           f"summary: {run.path / 'summary.json'}")
     if (run.path / "report.html").is_file():
@@ -167,17 +190,18 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 def _cmd_results(args: argparse.Namespace) -> int:
     from rayga.reports.run import open_run
-    from rayga.reports.table import export, select
+    from rayga.reports.table import export, forward_view, select
 
     run = open_run(args.run_dir)
     name, _, maximize = run.criterion
-    table = select(run.results, run.params, maximize, args.sort, True if args.asc else None, args.filter or [],
-                   args.top)
+    frame = forward_view(run.results) if args.forward else run.results
+    table = select(frame, run.params, maximize, args.sort, True if args.asc else None, args.filter or [], args.top)
     for path in (args.csv, args.parquet):
         if path:
             print(f"wrote {export(table, path)} ({len(table):,} passes)")
     shown = table if args.top else table.head(20)
-    print(f"{run.path.name}: {len(run.results):,} passes, {len(table):,} after filters; Result = {name}")
+    what = f"{len(frame):,} passes re-run on the forward period" if args.forward else f"{len(frame):,} passes"
+    print(f"{run.path.name}: {what}, {len(table):,} after filters; Result = {name}")
     print(shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     if len(shown) < len(table):
         print(f"... {len(table) - len(shown):,} more (--top N shows more; --csv FILE writes them all)")
@@ -216,6 +240,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.config)
 
 
+def _ray_run_flags(p: argparse.ArgumentParser) -> None:
+    """Flags of the commands that run optimizations on Ray."""
+    p.add_argument("--address", metavar="auto|HOST:PORT", help="join this Ray cluster (default: start Ray here)")
+    p.add_argument("--workers", type=int, metavar="N", help="evaluator actors (default: one per CPU of the cluster)")
+    p.add_argument("--out", default="rayga_runs", metavar="DIR",
+                   help="root of the run folders (default: rayga_runs); each run gets a folder named by its settings")
+    p.add_argument("--fresh", action="store_true", help="discard this run's stored results and start over")
+    p.add_argument("--dashboard", action="store_true", help="start the Ray dashboard (on 127.0.0.1)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from rayga.data.readers import FORMATS
 
@@ -247,14 +282,15 @@ def build_parser() -> argparse.ArgumentParser:
     opt = sub.add_parser("optimize", help="optimize a config's strategy on Ray (GA or complete search)")
     opt.add_argument("config", nargs="?", help="TOML config (default: embedded synthetic data, MA cross)")
     opt.add_argument("--set", action="append", metavar="NAME=VALUE", help="as for backtest; repeatable")
-    opt.add_argument("--address", metavar="auto|HOST:PORT", help="join this Ray cluster (default: start Ray here)")
-    opt.add_argument("--workers", type=int, metavar="N", help="evaluator actors (default: one per CPU of the cluster)")
-    opt.add_argument("--out", default="rayga_runs", metavar="DIR",
-                     help="root of the run folders (default: rayga_runs); each run gets a folder named by its settings")
-    opt.add_argument("--fresh", action="store_true", help="discard this run's stored results and start over")
-    opt.add_argument("--dashboard", action="store_true", help="start the Ray dashboard (on 127.0.0.1)")
-    opt.add_argument("--quiet", action="store_true", help="no progress bar")
+    _ray_run_flags(opt)
     opt.set_defaults(func=_cmd_optimize)
+
+    wf = sub.add_parser("walkforward", help="walk-forward optimization: a GA per [walkforward] window, each chosen "
+                        "pass tested on the next period, stitched out-of-sample equity and efficiency")
+    wf.add_argument("config", help="TOML config with [data] start and end, and [walkforward] train, test, anchored")
+    wf.add_argument("--set", action="append", metavar="NAME=VALUE", help="as for optimize, e.g. walkforward.train=\"6M\"")
+    _ray_run_flags(wf)
+    wf.set_defaults(func=_cmd_walkforward)
 
     status = sub.add_parser("status", help="progress of a running or finished optimization from its run folder")
     status.add_argument("run_dir", metavar="RUN_DIR", help="a run folder, or the --out root (every run in it)")
@@ -271,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("--filter", action="append", metavar="NAME|EXPR",
                      help=f"MT5 filter ({filter_help()}; all: every one) or a condition like "
                           f"\"total_trades >= 50\"; repeatable")
+    res.add_argument("--forward", action="store_true", help="MT5's Forward Results: the passes re-run on the forward "
+                     "period, their forward figures beside the back Result")
     res.add_argument("--csv", metavar="FILE", help="write the filtered, sorted table as CSV")
     res.add_argument("--parquet", metavar="FILE", help="write the filtered, sorted table as Parquet")
     res.set_defaults(func=_cmd_results)

@@ -77,6 +77,17 @@ class DataConfig:
             raise ConfigError(f"`end` ({self.end}) must be after `start` ({self.start}); set them {where}")
 
 
+FORWARD_FRACTIONS = {"1/2": 2, "1/3": 3, "1/4": 4}  # MT5's forward periods: the last half, third or quarter
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 CRITERIA = {  # MT5 optimization criterion -> (metric, maximize)
     "balance": ("profit", True), "profit_factor": ("profit_factor", True),
     "expected_payoff": ("expected_payoff", True), "drawdown": ("balance_dd_rel_pct", False),
@@ -177,6 +188,63 @@ class OptimizationConfig:
         if len(self.objectives) == 1:
             raise ConfigError(f"`objectives` needs two or more (one objective is a `criterion`); set it {where}")
         object.__setattr__(self, "objectives", tuple(self.objectives))
+        if self.forward is not None:
+            if isinstance(self.forward, dt.date):
+                object.__setattr__(self, "forward", self.forward.isoformat())
+            ok = isinstance(self.forward, str) and (self.forward in FORWARD_FRACTIONS or _is_date(self.forward))
+            if not ok:
+                raise ConfigError(f"`forward` must be \"1/2\", \"1/3\", \"1/4\" or a forward start date like "
+                                  f"2023-01-01 (got {self.forward!r}); set it {where}")
+
+
+PERIOD_UNITS = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
+
+
+def parse_period(text: str, name: str, where: str) -> pd.DateOffset:
+    """"12M", "90D", "2W", "1Y" as a calendar offset."""
+    t = str(text).strip().upper()
+    if len(t) >= 2 and t[:-1].isdigit() and int(t[:-1]) > 0 and t[-1] in PERIOD_UNITS:
+        return pd.DateOffset(**{PERIOD_UNITS[t[-1]]: int(t[:-1])})
+    raise ConfigError(f"`{name}` must be a period like \"12M\", \"90D\", \"2W\" or \"1Y\" (got {text!r}); set it {where}")
+
+
+@dataclass(frozen=True)
+class WalkForwardConfig:
+    """[walkforward]: each window optimizes on `train` and tests the chosen pass on the next `test`;
+    rolling windows move by `test`, anchored ones keep the first start."""
+
+    train: str = "12M"
+    test: str = "3M"
+    anchored: bool = False
+    file: str = field(default="<defaults>", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        where = f"under [walkforward] in {self.file}"
+        parse_period(self.train, "train", where)
+        parse_period(self.test, "test", where)
+        if not isinstance(self.anchored, bool):
+            raise ConfigError(f"`anchored` must be true or false (got {self.anchored!r}); set it {where}")
+
+    def windows(self, start: str | None, end: str | None, file: str) -> list[tuple[str, str, str]]:
+        """(train start, train end = test start, test end) per window, in dates, inside [start, end)."""
+        if start is None or end is None:
+            raise ConfigError(f"a walk-forward needs the date range: set `start` and `end` under [data] in {file}")
+        where = f"under [walkforward] in {self.file}"
+        train, test = parse_period(self.train, "train", where), parse_period(self.test, "test", where)
+        t0, t_end = pd.Timestamp(start[:10]), pd.Timestamp(end[:10])
+        out = []
+        i = 0
+        while True:
+            first = t0 if self.anchored else t0 + test * i
+            cut = t0 + train + test * i
+            if cut >= t_end:
+                break
+            out.append((first.date().isoformat(), cut.date().isoformat(), min(cut + test, t_end).date().isoformat()))
+            i += 1
+        if not out:
+            raise ConfigError(f"no walk-forward window fits {start} .. {end} with train = \"{self.train}\" and "
+                              f"test = \"{self.test}\": shorten them {where} or widen the dates under [data]")
+        return out
 
 
 @dataclass(frozen=True)
@@ -188,6 +256,7 @@ class Config:
     account: AccountConfig = field(default_factory=AccountConfig)
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
     optimization: OptimizationConfig = field(default_factory=OptimizationConfig)
+    walkforward: WalkForwardConfig = field(default_factory=WalkForwardConfig)
     extra: dict[str, Any] = field(default_factory=dict)
     file: str = "<defaults>"
     sweep: tuple[tuple[str, str, tuple], ...] = ()  # (section, key, values): several optimizations at once
@@ -204,6 +273,34 @@ class Config:
     def label(self) -> str:
         """`lots=10 seed=2` for a variant of a sweep (empty without a sweep)."""
         return " ".join(f"{key}={getattr(getattr(self, section), key)}" for section, key, _ in self.sweep)
+
+    def forward_split(self) -> str | None:
+        """The forward period's first day (MT5: the forward part is always the last part of the date
+        range; "1/4" = its last quarter, in whole days), or None without a forward period."""
+        fwd = self.optimization.forward
+        if fwd is None:
+            return None
+        d = self.data
+        where = f"under [data] in {self.file}"
+        if d.start is None or d.end is None:
+            raise ConfigError(f"forward = \"{fwd}\" needs the date range: set `start` and `end` {where}")
+        start, end = dt.date.fromisoformat(d.start[:10]), dt.date.fromisoformat(d.end[:10])
+        if fwd in FORWARD_FRACTIONS:
+            split = end - dt.timedelta(days=(end - start).days // FORWARD_FRACTIONS[fwd])
+        else:
+            split = dt.date.fromisoformat(fwd)
+        if not start < split < end:
+            raise ConfigError(f"the forward period must start inside the date range {d.start} .. {d.end} "
+                              f"(got {split}); set `forward` under [optimization] in {self.file}")
+        return split.isoformat()
+
+    def period(self, part: str) -> Config:
+        """This config over its back ("back": the optimization's) or forward ("forward") period."""
+        split = self.forward_split()
+        if split is None:
+            return self
+        dates = {"end": split} if part == "back" else {"start": split}
+        return dataclasses.replace(self, data=dataclasses.replace(self.data, **dates))
 
 
 # Keys that take a list to run several optimizations at once over the same evaluators.
@@ -227,7 +324,7 @@ def split_sweep(raw: dict[str, Any], file: str) -> tuple[dict[str, Any], tuple[t
 
 
 _SECTIONS = {"data": DataConfig, "account": AccountConfig, "strategy": StrategyConfig,
-             "optimization": OptimizationConfig}
+             "optimization": OptimizationConfig, "walkforward": WalkForwardConfig}
 _OPEN_SECTIONS = ("symbol", "tester", "report")
 
 

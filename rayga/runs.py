@@ -60,7 +60,7 @@ def run_settings(config: Config, space: ParamSpace, mode: str, version: str) -> 
                   "inputs": {i.name: list(i.values) for i in space.inputs}},
         "optimization": {"mode": mode, "criterion": opt.criterion, "objectives": list(opt.objectives),
                          "seed": opt.seed, "population": opt.population,
-                         "engine": opt.engine},
+                         "engine": opt.engine, **({"forward": opt.forward} if opt.forward else {})},
     }
 
 

@@ -86,7 +86,7 @@ def load_m1(source: str | Path, symbol: str, start_ns: int | None, end_ns: int |
     if str(source) == "synthetic":
         lo = synthetic.DEFAULT_START if start_ns is None else np.datetime64(start_ns, "ns").astype(str)
         hi = synthetic.DEFAULT_END if end_ns is None else np.datetime64(end_ns, "ns").astype(str)
-        return synthetic.generate(lo, hi), synthetic.LABEL, True
+        return synthetic.series(lo, hi), synthetic.LABEL, True
     path = Path(source).expanduser()
     if not path.exists():
         raise DataError(f"{path}: no such file or directory; set `source` under [data] to a bar store, "

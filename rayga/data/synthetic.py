@@ -8,6 +8,8 @@ and rare missing minutes in thin hours. The same seed always gives the same bars
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -31,6 +33,22 @@ def _trading_minutes(start: str, end: str) -> np.ndarray:
     minute_of_week = (minutes + 3 * 1440) % (7 * 1440)  # 0 = Monday 00:00 (epoch was a Thursday)
     open_ = (minute_of_week < 4 * 1440 + 22 * 60) | (minute_of_week >= 6 * 1440 + 22 * 60)
     return minutes[open_] * M1_NS
+
+
+@functools.lru_cache(maxsize=2)
+def _covering(start: str, end: str) -> M1Bars:
+    return generate(start, end)
+
+
+def series(start: str = DEFAULT_START, end: str = DEFAULT_END) -> M1Bars:
+    """The embedded series over [start, end): a window of one series spanning the default years (longer
+    when asked for more), so a minute has the same bar whatever range is asked for (a walk-forward
+    window or a forward period sees the bars of the whole run). The series is generated once per process."""
+    lo, hi = pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC")
+    span = _covering(min(lo, pd.Timestamp(DEFAULT_START, tz="UTC")).isoformat(),
+                     max(hi, pd.Timestamp(DEFAULT_END, tz="UTC")).isoformat())
+    i, j = np.searchsorted(span.time, [lo.value, hi.value])
+    return M1Bars(**{name: np.array(values[i:j]) for name, values in vars(span).items()})
 
 
 def generate(start: str = DEFAULT_START, end: str = DEFAULT_END, seed: int = DEFAULT_SEED,

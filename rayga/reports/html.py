@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from rayga.reports.run import Run, equity_frame
-from rayga.reports.table import mt5_table, sharpe_reading
+from rayga.reports.table import forward_view, mt5_table, sharpe_reading
 from rayga.sim.enums import METRICS
 
 REPORT = "report.html"
@@ -165,12 +165,52 @@ def pareto_figure(results: pd.DataFrame, summary: dict):  # noqa: ANN201
     return fig
 
 
+def forward_figure(view: pd.DataFrame, name: str):  # noqa: ANN201
+    """Back Result against forward Result of every pass re-run on the forward period."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure([go.Scattergl(x=view["back_result"], y=view["result"], mode="markers", text=view["pass"].astype(str),
+                                  marker={"size": 6, "opacity": 0.6, "color": "#2e86c1"}, name="passes",
+                                  hovertemplate="pass %{text}<br>back %{x:.4f}<br>forward %{y:.4f}<extra></extra>")])
+    fig.update_layout(title=f"Back vs forward {name} of the {len(view):,} passes re-run on the forward period",
+                      xaxis_title="back Result", yaxis_title="forward Result")
+    return fig
+
+
 def table_html(table: pd.DataFrame) -> str:
     styler = table.style.hide(axis="index").format(precision=2, thousands=",", subset=table.select_dtypes("number")
                                                     .columns.difference(["Pass", "Total trades"]))
     styler = styler.map(lambda v: f"background-color: {cc_colour(v)}; color: {'white' if v >= 80 or v < 20 else 'black'}",
                         subset=["Complex criterion"])
     return styler.set_table_attributes('class="results"').to_html()
+
+
+def overfitting_lines(block: dict) -> list[str]:
+    """The overfitting statistics in plain words (report and terminal)."""
+    d = block["deflated_sharpe"]
+    lines = [f"deflated Sharpe ratio of pass {d['pass']}: {d['deflated_sharpe_annual']:.2f} (Sharpe "
+             f"{d['sharpe_annual']:.2f} minus {d['expected_max_sharpe_annual']:.2f}, what the best of "
+             f"{d['trials']:,} skill-less passes would show by luck); probability of a real edge {d['probability']:.2f}"]
+    p = block.get("pbo")
+    if p:
+        lines.append(f"probability of backtest overfitting: {p['pbo']:.2f} (the top {p['passes']} passes, "
+                     f"{p['splits']:,} in/out-of-sample splits of {p['observations']:,} daily returns in "
+                     f"{p['blocks']} blocks; above 0.5 the in-sample best is usually below median out of sample)")
+    plateau = block["plateau"]["passes"]
+    if plateau:
+        top = plateau[0]
+        lines.append(f"broadest plateau: pass {top['pass']} ({top['value']:.2f}; {top['plateau']:.2f} averaged "
+                     f"with its {top['neighbours']} grid neighbours)")
+    return lines
+
+
+def overfitting_html(block: dict) -> str:
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in overfitting_lines(block))
+    plateau = pd.DataFrame(block["plateau"]["passes"])[["pass", "value", "plateau", "neighbours"]]
+    plateau.columns = ["Pass", "Result", "Plateau (mean with neighbours)", "Neighbours"]
+    table = plateau.style.hide(axis="index").format(precision=2).set_table_attributes('class="results"').to_html()
+    return (f"<ul>{items}</ul><p>The best passes by Result, ranked by their plateau (every grid point within "
+            f"one step on each parameter):</p>{table}")
 
 
 _CSS = """
@@ -229,11 +269,25 @@ def write_run_report(run: Run, passes: Sequence[str] = (), out: Path | None = No
     figures.append(("parameters", "Result against each parameter", params_figure(results, params, maximize)))
     figures.append(("equity", "Equity and drawdown", equity_figure(curves)))
     summary = run.summary or {}
+    forward = None
+    if "forward_result" in results.columns:
+        forward = forward_view(results)
+        figures.append(("forward", "Forward results", forward_figure(forward, name)))
     if summary.get("pareto_front") and len(summary.get("objectives", [])) >= 2:
         figures.append(("pareto", "Pareto front", pareto_figure(results, summary)))
     sections = [("results", f"Results: the best {len(table)} of {len(results):,} passes by {name}",
                  f'<div class="scroll">{table_html(table)}</div>')]
     sections += [(sid, head, _figure_html(fig, f"chart-{sid}", i == 0)) for i, (sid, head, fig) in enumerate(figures)]
+    if forward is not None:
+        ftable = mt5_table(forward.sort_values("result", ascending=not maximize, kind="stable").head(TABLE_ROWS),
+                           params)
+        fwd = summary.get("forward", {})
+        head = (f"Forward results: the {len(forward):,} best passes re-run from {fwd.get('split', '?')} "
+                f"(best {len(ftable)} by forward {name})")
+        at = next(i for i, sec in enumerate(sections) if sec[0] == "forward")
+        sections[at] = ("forward", head, f'<div class="scroll">{table_html(ftable)}</div>' + sections[at][2])
+    if summary.get("overfitting"):
+        sections.insert(1, ("overfitting", "Overfitting", overfitting_html(summary["overfitting"])))
     row = run.row(best)
     facts = {"run": run.path.name, "data": md.label, "strategy": run.settings["strategy"],
              "mode": run.settings["optimization"]["mode"], "criterion": name, "passes": f"{len(results):,}",

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rayga.config import CRITERIA, Config, DataConfig, StrategyConfig
+from rayga.config import CRITERIA, Config, DataConfig, OptimizationConfig, StrategyConfig
 from rayga.data.market import MarketData
 from rayga.errors import ConfigError
 from rayga.sim import _nb_state as S
@@ -63,15 +63,19 @@ class Run:
         r = self.results
         return str(r.at[r[metric].idxmax() if maximize else r[metric].idxmin(), "pass"])
 
-    def config(self) -> Config:
-        """The run's data, symbol and account (the config it was made from, as far as passes need it)."""
+    def config(self, part: str = "back") -> Config:
+        """The run's data, symbol and account (the config it was made from, as far as passes need it),
+        over the period its passes were optimized on ("back") or its forward period ("forward")."""
         s = self.settings
         data = {k: v for k, v in s["data"].items() if k != "file"}
         account = {k: v for k, v in s["account"].items() if k != "file"}
         where = str(self.path / "settings.json")
-        return Config(data=DataConfig(**data, file=where), symbol=dict(s.get("symbol") or {}),
-                      account=AccountConfig(**account, file=where),
-                      strategy=StrategyConfig(name=s["strategy"], file=where), file=where)
+        config = Config(data=DataConfig(**data, file=where), symbol=dict(s.get("symbol") or {}),
+                        account=AccountConfig(**account, file=where),
+                        strategy=StrategyConfig(name=s["strategy"], file=where),
+                        optimization=OptimizationConfig(forward=s["optimization"].get("forward"), file=where),
+                        file=where)
+        return config.period(part)
 
     def row(self, pass_id: int | str) -> pd.Series:
         r = self.results

@@ -39,11 +39,16 @@ def sharpe_reading(value: float) -> str:
 
 def mt5_table(results: pd.DataFrame, params: Sequence[str]) -> pd.DataFrame:
     """MT5's columns (Pass, Result, Profit, ... Complex criterion), then the parameters, then the
-    Sharpe reading; every row of `results` (a run's results.parquet) in its order."""
+    Sharpe reading; every row of `results` (a run's results.parquet) in its order. A `forward_view`
+    reads as MT5's Forward Results: Forward result, Back result, then the forward figures."""
     missing = [c for c in HEADINGS if c not in results.columns]
     if missing:
         raise ConfigError(f"results lack column `{missing[0]}`; give a results.parquet written by rayga optimize")
-    table = results[list(HEADINGS) + list(params)].rename(columns=HEADINGS)
+    headings = dict(HEADINGS)
+    if "back_result" in results.columns:
+        headings = {"pass": "Pass", "result": "Forward result", "back_result": "Back result",
+                    **{k: v for k, v in HEADINGS.items() if k not in ("pass", "result")}}
+    table = results[list(headings) + list(params)].rename(columns=headings)
     table["Total trades"] = table["Total trades"].astype(np.int64)
     for name in params:  # whole-number parameters read as MT5 prints them
         values = table[name].to_numpy(dtype=np.float64)
@@ -57,6 +62,8 @@ def column_name(table: pd.DataFrame, name: str, what: str = "--sort") -> str:
     """The table column a user means: its heading or the metric name, in any case."""
     names = {c.lower(): c for c in table.columns}
     names.update({k: v for k, v in HEADINGS.items() if v in table.columns})
+    if "Forward result" in table.columns:
+        names.update({"result": "Forward result", "back_result": "Back result"})
     key = name.strip().lower()
     if key in names:
         return names[key]
@@ -91,6 +98,24 @@ def apply_filters(frame: pd.DataFrame, filters: Sequence[str]) -> pd.DataFrame:
     return out
 
 
+def forward_view(results: pd.DataFrame) -> pd.DataFrame:
+    """The passes re-run on the forward period with their forward figures under the metric names (so
+    filters and sorting read them), `result` = the forward Result and `back_result` the back one."""
+    from rayga.sim.enums import METRICS
+
+    if "forward_result" not in results.columns:
+        raise ConfigError("this run has no forward period; set forward = \"1/4\" (or 1/2, 1/3, a date) under "
+                          "[optimization] and run it")
+    fwd = results[results["forward_result"].notna()]
+    keep = [c for c in fwd.columns if not c.startswith("forward_") and c not in METRICS and c != "result"]
+    out = fwd[keep].copy()
+    out["result"] = fwd["forward_result"]
+    out["back_result"] = fwd["result"]
+    for m in METRICS:
+        out[m] = fwd[f"forward_{m}"]
+    return out.reset_index(drop=True)
+
+
 def filter_help() -> str:
     return "; ".join(f"{k}: drop {text}" for k, (text, _) in FILTERS.items())
 
@@ -100,9 +125,10 @@ def select(results: pd.DataFrame, params: Sequence[str], maximize: bool, sort: s
     """Filter `results` (metric names), then the MT5 table sorted by `sort` (default: Result, best first)."""
     kept = apply_filters(results, filters)
     table = mt5_table(kept, params)
-    col = column_name(table, sort) if sort else "Result"
+    result = table.columns[1]  # Result, or Forward result
+    col = column_name(table, sort) if sort else result
     if ascending is None:
-        ascending = not maximize if col == "Result" else False
+        ascending = not maximize if col in (result, "Back result") else False
     key = table[col].map(int) if col == "Pass" and table[col].dtype == object else None
     table = (table.assign(_k=key).sort_values("_k", ascending=ascending, kind="stable").drop(columns="_k")
              if key is not None else table.sort_values(col, ascending=ascending, kind="stable"))

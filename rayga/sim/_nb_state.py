@@ -47,4 +47,6 @@ A_STOP_MODE = 10
 A_FILL = 11
 A_POINT = 12
 A_BARS_PER_YEAR = 13
-N_ACCT = 14
+A_BAR_FIRST = 14  # timeframe bars [first, stop) a pass runs over (a walk-forward window); stop 0 = all
+A_BAR_STOP = 15
+N_ACCT = 16

@@ -10,9 +10,11 @@ import numpy as np
 from rayga.data.bars import M1_NS, M1Bars
 from rayga.data.market import MarketData, TimeframeBars
 from rayga.data.timezones import to_local
+from rayga.sim import _nb_state as S
 from rayga.sim._nb_prep import low_first_nb, tf_drops_nb, tf_extremes_nb
 from rayga.sim.account import AccountConfig
 
+_WHOLE = frozenset({"m1_time", "m1_open", "m1_high", "m1_low", "m1_close", "spread_price", "low_first", "acct"})
 DAY_NS = 1440 * M1_NS
 YEAR_NS = 365.25 * DAY_NS
 # Swap days charged for the night that ends a server-time weekday: Wednesday's carries the weekend.
@@ -62,6 +64,28 @@ class SimData:
     short_drop: np.ndarray
     swap_units: np.ndarray
     acct: np.ndarray
+
+    def window(self, first: int, stop: int) -> SimData:
+        """The timeframe bars [first, stop) as a data set of their own (a walk-forward window): the same
+        figures as preparing those bars alone. The M1 arrays stay whole (bars index into them)."""
+        n = len(self.m1_start)
+        if not 0 <= first < stop <= n:
+            raise ValueError(f"bar window [{first}, {stop}) is outside the data's {n} bars")
+        if (first, stop) == (0, n):
+            return self
+        cut = {f.name: getattr(self, f.name)[first:stop] for f in dataclasses.fields(self)
+               if f.name not in _WHOLE}
+        # views only (a copied array would lose the object store's read-only flag and cost a new Numba
+        # specialisation); the window's first swap_units value is never read: no position is open then
+        acct = self.acct.copy()
+        t0, t1 = self.m1_time[self.m1_start[first]], self.m1_time[self.m1_stop[stop - 1] - 1]
+        acct[S.A_BARS_PER_YEAR] = (stop - first) / max((t1 - t0) / YEAR_NS, 1.0 / 365.25)
+        acct[S.A_BAR_FIRST], acct[S.A_BAR_STOP] = first, stop
+        return dataclasses.replace(self, **cut, acct=acct)
+
+    def bar_index(self, ns: int) -> int:
+        """The first timeframe bar at or after a time (ns since 1970, UTC)."""
+        return int(np.searchsorted(self.m1_time[self.m1_start], ns, side="left"))
 
     def kernel_args(self) -> tuple:
         """Positional arguments shared by every simulation kernel, in their order."""

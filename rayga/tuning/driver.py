@@ -5,6 +5,7 @@ through `FastGASearcher`; the results store gets every pass before it can influe
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ from ray import tune
 
 import rayga
 from rayga.config import CRITERIA, Config
-from rayga.data.market import MarketData
+from rayga.data.market import MarketData, date_to_ns
 from rayga.errors import ConfigError, RaygaError
 from rayga.ga.complete import CompleteSearch
 from rayga.ga.engine import GAConfig, GeneticOptimizer
@@ -42,6 +43,8 @@ from rayga.runs import (
 from rayga.sim import _nb_state as S
 from rayga.sim.enums import M
 from rayga.sim.prepared import SimData, prepare
+
+FORWARD_FLOOR = 256  # MT5 re-runs at least this many passes on the forward period (all, when fewer)
 from rayga.strategies.ma_cross import get_strategy
 from rayga.tuning.hub import start_hub
 from rayga.tuning.objects import put_market
@@ -83,6 +86,7 @@ class Study:
     searcher: FastGASearcher | None = None
     bar: RunObserver | None = None
     resumed: int = 0
+    windowed: bool = False  # a walk-forward window: its dates cut from the run's shared data
 
     @property
     def criterion(self) -> tuple[str, bool]:
@@ -110,12 +114,20 @@ def optimize_all(config: Config, options: RunOptions = RunOptions(), announce: C
     """Every variant of the config (one unless it sweeps `lots` or `seed`), concurrently over one set of
     evaluators; finished runs answer from their stored results without starting Ray."""
     planned = [_plan(v, options, announce) for v in config.variants()]
+    return run_planned(planned, config.period("back"), options, announce, tune_callbacks)
+
+
+def run_planned(planned: list[Study | TunedRun], data_config: Config, options: RunOptions,
+                announce: Callable[[str], None], tune_callbacks: Sequence = ()) -> list[TunedRun]:
+    """Run the planned studies concurrently over one evaluator pool holding `data_config`'s bars (a
+    walk-forward's windowed studies each take their dates out of them) and store what they found."""
     studies = [p for p in planned if isinstance(p, Study)]
     finished: dict[int, TunedRun] = {}
     if studies:
         t0 = time.perf_counter()
+        forward_data: dict = {}  # the forward period's bars, loaded once for every variant
         with ThreadPoolExecutor(1) as pool:  # the data loads while Ray starts (both mostly wait)
-            loading = pool.submit(_load_prepared, config)
+            loading = pool.submit(_load_prepared, data_config)
             with ray_session(options.address, options.workers, options.dashboard) as ray_start_s:
                 md, data = loading.result()
                 summaries, errors = _run(studies, data, md, options, announce, tune_callbacks)
@@ -126,11 +138,14 @@ def optimize_all(config: Config, options: RunOptions = RunOptions(), announce: C
             summary |= {"data": md.label, "synthetic": md.synthetic, "ray_start_s": ray_start_s,
                         "wall_s": time.perf_counter() - t0, "variant": study.config.label(),
                         "warnings": [f"best pass: {warning}"] if warning else []}
+            if study.windowed:
+                summary["window"] = [study.config.data.start, study.config.data.end]
             results = sorted_results(study.store.load(), study.criterion[0])
+            if study.config.optimization.forward:
+                results = _forward(study, results, summary, forward_data)
             write_atomic(study.run.path / RESULTS, lambda p, r=results: r.to_parquet(p, index=False))
             _write_best_set(study, summary)
-            write_json(study.run.path / SUMMARY, summary)
-            _write_report(study.run.path, md, announce)
+            _finish(study.run.path, None if study.windowed else md, summary, announce)
             finished[id(study)] = TunedRun(study.run.path, results, summary, False)
         if errors:
             raise RaygaError(errors[0])
@@ -150,18 +165,62 @@ def _write_best_set(study: Study, summary: dict) -> None:
     summary["best_set"] = str(study.run.path / "best.set")
 
 
-def _write_report(path: Path, md: MarketData | None, announce: Callable[[str], None]) -> None:
-    """report.html of a finished run. The results are stored before: a report that fails costs a warning
-    (and `rayga report RUN_DIR` can write it later), never the run."""
+def _finish(path: Path, md: MarketData | None, summary: dict | None, announce: Callable[[str], None]) -> None:
+    """The overfitting statistics into `summary` (then written), and report.html. The results are stored
+    before: a statistic or report that fails costs a warning (`rayga report RUN_DIR` writes the report
+    later), never the run."""
     from rayga.reports.html import write_run_report
+    from rayga.reports.overfitting import overfitting
     from rayga.reports.run import open_run
 
     run = open_run(path)
     run.market_data = md
+    if summary is not None:
+        try:
+            summary["overfitting"] = overfitting(run)
+        except (RaygaError, OSError, ValueError) as exc:
+            announce(f"warning: overfitting statistics not computed ({str(exc).splitlines()[0]})")
+        write_json(path / SUMMARY, summary)
+        run.summary = summary
     try:
         write_run_report(run)
     except (RaygaError, OSError, ValueError) as exc:
         announce(f"warning: report not written ({str(exc).splitlines()[0]}); run `rayga report {path}`")
+
+
+def _forward(study: Study, results: pd.DataFrame, summary: dict, cache: dict) -> pd.DataFrame:
+    """MT5's forward test: the best 25 % of a genetic run's passes (10 % of a complete one; at least 256,
+    or all) re-run on the forward period; their forward figures join the results as `forward_*` columns."""
+    from rayga.sim.engine import evaluate
+    from rayga.strategies.ma_cross import get_strategy
+
+    config = study.config.period("forward")
+    if "md" not in cache:
+        cache["md"] = load_data(config)
+    md = cache["md"]
+    data = prepare(md, config.account, config.data.modelling)
+    metric, maximize = study.criterion
+    share = 0.10 if study.mode == "complete" else 0.25
+    n = len(results)
+    k = n if n <= FORWARD_FLOOR else max(FORWARD_FLOOR, math.ceil(share * n))
+    chosen = results.sort_values("result", ascending=not maximize, kind="stable").head(k)
+    genomes = np.column_stack([chosen[name].to_numpy(dtype=np.float64) if name in chosen else
+                               np.full(len(chosen), study.space.fixed[name]) for name in study.space.order])
+    table = evaluate(data, get_strategy(study.config.strategy.name), genomes)
+    forward = pd.DataFrame({"pass": chosen["pass"].to_numpy(), "forward_result": table[metric].to_numpy()})
+    for name in M:
+        forward[f"forward_{name}"] = table[name].to_numpy()
+    merged = results.merge(forward, on="pass", how="left")
+    best = forward.loc[forward["forward_result"].idxmax() if maximize else forward["forward_result"].idxmin()]
+    row = merged.loc[merged["pass"] == best["pass"]].iloc[0]
+    summary["forward"] = {
+        "split": study.config.forward_split(), "end": study.config.data.end, "data": md.label,
+        "passes": int(k), "share": share, "floor": FORWARD_FLOOR,
+        "best": {"pass": str(best["pass"]), "forward_result": float(best["forward_result"]),
+                 "back_result": float(row["result"]), "params": {p: float(row[p]) for p in study.space.order
+                                                                 if p not in study.space.fixed}},
+    }
+    return merged
 
 
 def _load_prepared(config: Config) -> tuple[MarketData, SimData]:
@@ -169,8 +228,10 @@ def _load_prepared(config: Config) -> tuple[MarketData, SimData]:
     return md, prepare(md, config.account, config.data.modelling)
 
 
-def _plan(config: Config, options: RunOptions, announce: Callable[[str], None]) -> Study | TunedRun:
+def _plan(config: Config, options: RunOptions, announce: Callable[[str], None], key: str | None = None,
+          windowed: bool = False) -> Study | TunedRun:
     opt = config.optimization
+    config.forward_split()  # a forward period outside the dates fails before any work
     space = build_space(config)
     if not space.inputs:
         raise ConfigError(f"nothing to optimize: give at least one parameter a {{start, step, stop}} range or a list "
@@ -178,7 +239,7 @@ def _plan(config: Config, options: RunOptions, announce: Callable[[str], None]) 
     mode = "nsga2" if opt.objectives else space.mode(opt.mode, opt.complete_budget)
     settings = run_settings(config, space, mode, rayga.__version__)
     run = RunDir.of(options.out, config, settings)
-    key = f"{config.file} {config.label()}".strip()
+    key = key or f"{config.file} {config.label()}".strip()
     previous = run.previous_settings(key)
     run.prepare(settings, options.fresh)
     if previous is not None:
@@ -188,7 +249,7 @@ def _plan(config: Config, options: RunOptions, announce: Callable[[str], None]) 
     done = run.summary()
     if done is not None and done.get("status") == "finished":
         if not (run.path / "report.html").is_file():
-            _write_report(run.path, None, announce)
+            _finish(run.path, None, None, announce)
         return TunedRun(run.path, pd.read_parquet(run.path / RESULTS), done, True)
     metric, maximize = CRITERIA[opt.criterion]
     announce(plan_line(config, space, mode))
@@ -199,7 +260,7 @@ def _plan(config: Config, options: RunOptions, announce: Callable[[str], None]) 
         engine = CompleteSearch(space, maximize)
     else:
         engine = GeneticOptimizer(space, GAConfig(seed=opt.seed, population=opt.population, maximize=maximize))
-    return Study(config, space, mode, run, ResultsStore(run.path, space), engine)
+    return Study(config, space, mode, run, ResultsStore(run.path, space), engine, windowed=windowed)
 
 
 def plan_line(config: Config, space: ParamSpace, mode: str) -> str:
@@ -231,8 +292,14 @@ def _run(studies: list[Study], data: SimData, md: MarketData, options: RunOption
         study.bar = RunObserver(study.run.path, options.progress, study.mode, study.space, label, i,
                                 study.config.optimization.population)
         told = [M[m] for m in study.told] if isinstance(study.told, list) else M[study.told]
+        acct = study.config.account.vector(md.symbol, bars_per_year)
+        if study.windowed:  # the window's bars out of the shared data (and its own bars per year)
+            d = study.config.data
+            first, stop = (data.bar_index(date_to_ns(t, d.server_tz, "window")) for t in (d.start, d.end))
+            acct[S.A_BARS_PER_YEAR] = data.window(first, stop).acct[S.A_BARS_PER_YEAR]
+            acct[S.A_BAR_FIRST], acct[S.A_BAR_STOP] = first, stop
         study.searcher = FastGASearcher(study.engine, study.space, hub_name=hub_name, metric_index=told,
-                                        maximize=maximize, acct=study.config.account.vector(md.symbol, bars_per_year),
+                                        maximize=maximize, acct=acct,
                                         store=study.store, max_batch=options.max_batch, on_batch=study.bar.update,
                                         tag=f"{i}:")
         study.resumed = study.searcher.replay(study.store.values(study.told))

@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 import ray
 
+from rayga.sim import _nb_state as S
 from rayga.sim.prepared import SimData
 
 
@@ -17,5 +18,12 @@ def put_market(data: SimData) -> ray.ObjectRef:
 
 
 def with_account(data: SimData, acct: np.ndarray) -> SimData:
-    """The stored arrays with another account vector (several optimizations share one copy)."""
-    return dataclasses.replace(data, acct=np.ascontiguousarray(acct, dtype=np.float64))
+    """The stored arrays with another account vector (several optimizations share one copy); an account
+    vector that names a bar window (a walk-forward window's) gets those bars only."""
+    acct = np.ascontiguousarray(acct, dtype=np.float64)
+    stop = int(acct[S.A_BAR_STOP])
+    if stop > 0:
+        data = data.window(int(acct[S.A_BAR_FIRST]), stop)
+        acct = acct.copy()
+        acct[S.A_BARS_PER_YEAR] = data.acct[S.A_BARS_PER_YEAR]
+    return dataclasses.replace(data, acct=acct)

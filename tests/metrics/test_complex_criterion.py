@@ -61,7 +61,7 @@ def test_lots_and_deposit_scaled_together_leave_the_score_unchanged():
     from rayga.strategies.ma_cross import MACross
 
     md = load_market_data("synthetic", "EURUSD", "2022-01-01", "2022-07-01", "M15")
-    genomes = np.array([[8.0, 30.0, 300.0, 600.0], [12.0, 48.0, 0.0, 0.0], [5.0, 60.0, 200.0, 0.0]])
+    genomes = np.array([[8.0, 30.0, 300.0, 600.0], [12.0, 48.0, 0.0, 0.0], [10.0, 160.0, 100.0, 1900.0]])
     one = evaluate(prepare(md, AccountConfig(lots=1.0, deposit=100_000)), MACross(), genomes)
     ten = evaluate(prepare(md, AccountConfig(lots=10.0, deposit=1_000_000)), MACross(), genomes)
     assert (one["complex_criterion"] > 0).any()

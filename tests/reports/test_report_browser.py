@@ -78,6 +78,23 @@ def test_a_pass_re_runs_to_its_stored_figures_and_gives_a_vectorbt_portfolio(mad
     assert pf.total_profit() == pytest.approx(stored["profit"], abs=0.005 * stored["total_trades"] + 1e-6)
 
 
+def test_summary_holds_the_overfitting_statistics(made):
+    _, run_dir, _ = made
+    summary = json.loads((run_dir / "summary.json").read_text())
+    o = summary["overfitting"]
+    best = summary["best"]
+    d = o["deflated_sharpe"]
+    assert d["pass"] == str(best["pass"]) and d["trials"] == summary["passes"] == o["passes_tried"]
+    # the best pass's per-bar returns, re-derived from its equity curve, give the kernel's own Sharpe ratio
+    assert d["sharpe_annual"] == pytest.approx(best["metrics"]["sharpe_ratio"], rel=1e-9)
+    assert d["expected_max_sharpe_annual"] > 0 and 0 <= d["probability"] <= 1
+    assert 0 <= o["pbo"]["pbo"] <= 1 and o["pbo"]["passes"] == min(50, summary["passes"])
+    plateau = o["plateau"]["passes"]
+    assert len(plateau) == 10 and all(p["neighbours"] >= 3 for p in plateau)
+    assert [p["plateau"] for p in plateau] == sorted((p["plateau"] for p in plateau), reverse=True)
+    assert 'id="overfitting"' in (run_dir / "report.html").read_text()
+
+
 def _pixels(png: bytes) -> np.ndarray:
     from PIL import Image
 
