@@ -27,12 +27,48 @@ def test_unknown_key_suggests(tmp_path):
     ('[data]\nserver_tz = "Moon/Base"', "unknown time zone"),
     ("[dta]\n", r"unknown table \[dta\].*did you mean \[data\]"),
     ("[data\n", "not valid TOML"),
+    ('[optimization]\nforward = "1/5"', r"`forward` must be \"1/2\", \"1/3\", \"1/4\" or a forward start date"),
+    ('[walkforward]\ntrain = "12 months"', r"`train` must be a period like \"12M\""),
+    ('[walkforward]\ntest = "0D"', r"`test` must be a period"),
+    ('[walkforward]\nanchored = "yes"', "`anchored` must be true or false"),
 ])
 def test_bad_config_values(tmp_path, body, message):
     f = tmp_path / "c.toml"
     f.write_text(body + "\n")
     with pytest.raises(ConfigError, match=message):
         load_config(f)
+
+
+@pytest.mark.parametrize("data, forward, message", [
+    ("", "1/4", "needs the date range: set `start` and `end` under \\[data\\]"),
+    ("start = 2022-01-03\nend = 2022-06-01", "2023-01-01", "must start inside the date range"),
+])
+def test_forward_period_must_fit_the_dates(tmp_path, data, forward, message):
+    from rayga.tuning.driver import RunOptions, optimize_all
+
+    f = tmp_path / "c.toml"
+    f.write_text(f'[data]\n{data}\n[strategy.params]\nfast = {{start = 5, step = 5, stop = 20}}\n'
+                 f'[optimization]\nforward = "{forward}"\n')
+    with pytest.raises(ConfigError, match=message):  # before Ray starts
+        optimize_all(load_config(f), RunOptions(out=tmp_path / "runs"), announce=lambda s: None)
+
+
+def test_forward_split_and_walk_forward_windows():
+    from rayga.config import WalkForwardConfig, parse_config
+
+    raw = {"data": {"start": "2020-01-01", "end": "2023-10-15"}, "optimization": {"forward": "1/4"}}
+    config = parse_config(raw)
+    assert config.forward_split() == "2022-11-04"  # the last quarter of 1,383 days: 345 days
+    assert config.period("back").data.end == config.period("forward").data.start == "2022-11-04"
+    rolling = WalkForwardConfig(train="12M", test="3M").windows("2020-01-01", "2023-10-15", "x")
+    assert rolling[0] == ("2020-01-01", "2021-01-01", "2021-04-01") and len(rolling) == 12
+    assert rolling[-1] == ("2022-10-01", "2023-10-01", "2023-10-15")  # the last test period is cut at the end
+    assert rolling[1][0] == "2020-04-01"  # rolling: the train period moves by the test period
+    assert [w[1] for w in rolling[1:]] == [w[2] for w in rolling[:-1]]  # test periods follow each other
+    anchored = WalkForwardConfig(train="2Y", test="6M", anchored=True).windows("2020-01-01", "2023-10-15", "x")
+    assert {w[0] for w in anchored} == {"2020-01-01"} and len(anchored) == 4
+    with pytest.raises(ConfigError, match="no walk-forward window fits"):
+        WalkForwardConfig(train="5Y").windows("2020-01-01", "2023-10-15", "x")
 
 
 def test_demo_default_is_labelled_synthetic(capsys, tmp_path, monkeypatch):

@@ -131,9 +131,9 @@ def check_page(path, charts: list[str], rows: int | None) -> None:  # noqa: ANN0
                 changed = (np.abs(shown - hidden).max(axis=2) > 30).mean() if shown.shape == hidden.shape else 1.0
                 assert changed > 0.005, f"{chart}: its data drew nothing ({changed:.2%} of pixels)"
             if rows is not None:
-                assert page.locator("table.results tbody tr").count() == rows
+                assert page.locator("#results table.results tbody tr").count() == rows
                 cells = page.evaluate("""() => {
-                    const t = document.querySelector('table.results');
+                    const t = document.querySelector('#results table.results');
                     const i = Array.from(t.querySelectorAll('thead th')).findIndex(th => th.textContent.trim()
                                                                                     === 'Complex criterion');
                     return Array.from(t.querySelectorAll('tbody tr')).map(tr => {
