@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,6 +128,11 @@ class StrategyConfig:
             elif isinstance(value, bool) or not isinstance(value, int | float):
                 raise ConfigError(f"`{key}` must be a number, a list of numbers or {{start, step, stop}} "
                                   f"(got {value!r}); set it {where}")
+
+    @property
+    def label(self) -> str:
+        """The strategy's name for folder names: a user's `path/file.py:Class` gives `Class`."""
+        return re.sub(r"[^A-Za-z0-9_.-]", "_", self.name.rpartition(":")[2])
 
     def single_values(self) -> dict[str, float]:
         """The value each parameter takes in a single backtest (`value`, else `start` of a range)."""
@@ -383,6 +389,11 @@ def with_data_source(config: Config, relative_to: Path) -> Config:
     if src != "synthetic" and not Path(src).expanduser().is_absolute():
         source = str((relative_to / src).resolve())
         config = dataclasses.replace(config, data=dataclasses.replace(config.data, source=source))
+    name = config.strategy.name
+    path, sep, cls = name.rpartition(":")
+    if sep and path.endswith(".py") and not Path(path).expanduser().is_absolute():
+        config = dataclasses.replace(config, strategy=dataclasses.replace(
+            config.strategy, name=f"{(relative_to / path).resolve()}:{cls}"))
     sf = config.strategy.set_file
     if sf is not None and not Path(sf).expanduser().is_absolute():
         config = dataclasses.replace(config, strategy=dataclasses.replace(config.strategy,

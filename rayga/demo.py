@@ -17,7 +17,7 @@ from rayga.config import load_config
 from rayga.data.gaps import summarize
 from rayga.optimize import run_optimization, summary_lines, write_results
 from rayga.runner import as_text, default_out_dir, run_backtest, write_deals
-from rayga.strategies.ma_cross import get_strategy
+from rayga.strategies.registry import get_strategy
 
 
 def run_demo(config_path: str | None) -> int:

@@ -19,7 +19,7 @@ from rayga.ga.space import ParamSpace, space_from_params
 from rayga.runner import load_data
 from rayga.sim.engine import evaluate
 from rayga.sim.prepared import prepare
-from rayga.strategies.ma_cross import get_strategy
+from rayga.strategies.registry import get_strategy
 
 
 def strategy_params(config: Config) -> dict:

@@ -17,7 +17,7 @@ from rayga.data.market import MarketData
 from rayga.errors import ConfigError
 from rayga.sim.engine import BacktestResult, backtest
 from rayga.sim.prepared import SimData, prepare
-from rayga.strategies.ma_cross import get_strategy
+from rayga.strategies.registry import get_strategy
 
 
 def apply_sets(config: Config, sets: list[str]) -> Config:

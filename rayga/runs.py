@@ -104,7 +104,7 @@ class RunDir:
 
     @classmethod
     def of(cls, root: Path, config: Config, settings: dict) -> RunDir:
-        label = f"{config.strategy.name}-{config.data.symbol}-{config.data.timeframe}"
+        label = f"{config.strategy.label}-{config.data.symbol}-{config.data.timeframe}"
         return cls(Path(root).expanduser().resolve(), settings_hash(settings), label)
 
     def prepare(self, settings: dict, fresh: bool) -> None:

@@ -37,7 +37,7 @@ def overfitting(run: Run, pbo_passes: int = PBO_PASSES, blocks: int = PBO_BLOCKS
                 plateau_passes: int = PLATEAU_PASSES) -> dict:
     """`summary.json`'s "overfitting" block."""
     from rayga.sim.engine import evaluate
-    from rayga.strategies.ma_cross import get_strategy
+    from rayga.strategies.registry import get_strategy
 
     name, metric, maximize = run.criterion
     results = run.results

@@ -104,7 +104,7 @@ class Run:
 
     def backtest(self, pass_id: int | str) -> BacktestResult:
         """Re-run one pass: its metrics (equal to the stored ones), deals and equity curve."""
-        from rayga.strategies.ma_cross import get_strategy
+        from rayga.strategies.registry import get_strategy
 
         config = self.config()
         strategy = get_strategy(config.strategy.name)

@@ -61,10 +61,8 @@ class MACross(Strategy):
                           data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
-STRATEGIES: dict[str, type[Strategy]] = {"ma_cross": MACross}
-
-
 def get_strategy(name: str) -> Strategy:
-    if name not in STRATEGIES:
-        raise ConfigError(f"unknown strategy {name!r}; built-in strategies: {', '.join(STRATEGIES)}")
-    return STRATEGIES[name]()
+    """Kept for callers of earlier versions: see `rayga.strategies.registry.get_strategy`."""
+    from rayga.strategies.registry import get_strategy as get
+
+    return get(name)

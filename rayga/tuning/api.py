@@ -16,7 +16,7 @@ from rayga.optimize import build_space
 from rayga.runner import load_data
 from rayga.sim.enums import M
 from rayga.sim.prepared import prepare
-from rayga.strategies.ma_cross import get_strategy
+from rayga.strategies.registry import get_strategy
 from rayga.tuning.hub import start_hub
 from rayga.tuning.objects import put_market
 from rayga.tuning.searcher import FastGASearcher

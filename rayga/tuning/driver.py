@@ -45,7 +45,7 @@ from rayga.sim.enums import M
 from rayga.sim.prepared import SimData, prepare
 
 FORWARD_FLOOR = 256  # MT5 re-runs at least this many passes on the forward period (all, when fewer)
-from rayga.strategies.ma_cross import get_strategy
+from rayga.strategies.registry import get_strategy
 from rayga.tuning.hub import start_hub
 from rayga.tuning.objects import put_market
 from rayga.tuning.observe import RunObserver
@@ -192,7 +192,7 @@ def _forward(study: Study, results: pd.DataFrame, summary: dict, cache: dict) ->
     """MT5's forward test: the best 25 % of a genetic run's passes (10 % of a complete one; at least 256,
     or all) re-run on the forward period; their forward figures join the results as `forward_*` columns."""
     from rayga.sim.engine import evaluate
-    from rayga.strategies.ma_cross import get_strategy
+    from rayga.strategies.registry import get_strategy
 
     config = study.config.period("forward")
     if "md" not in cache:

@@ -68,7 +68,7 @@ def walk_forward(config: Config, options: RunOptions = RunOptions(), announce: C
                for w, c in windows]
     runs = run_planned(planned, config, options, announce)
     md, data = _load_prepared(config)
-    from rayga.strategies.ma_cross import get_strategy
+    from rayga.strategies.registry import get_strategy
 
     strategy = get_strategy(config.strategy.name)
     deposit = config.account.deposit
@@ -114,7 +114,7 @@ def walk_forward(config: Config, options: RunOptions = RunOptions(), announce: C
         "passes": int(sum(r.summary["passes"] for r in runs)),
         "runs": [r.path.name for r in runs], "wall_s": time.perf_counter() - t0,
     }
-    path = Path(options.out).expanduser().resolve() / f"walkforward-{config.strategy.name}-{config.data.symbol}-" \
+    path = Path(options.out).expanduser().resolve() / f"walkforward-{config.strategy.label}-{config.data.symbol}-" \
         f"{config.data.timeframe}-{_hash(summary['runs'])}"
     path.mkdir(parents=True, exist_ok=True)
     write_atomic(path / "windows.parquet", lambda p: table.to_parquet(p, index=False))

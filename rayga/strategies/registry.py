@@ -1,0 +1,25 @@
+"""Strategies by name: the built-ins, or a user's strategy class named `module:Class` or `path.py:Class`."""
+
+from __future__ import annotations
+
+import difflib
+
+from rayga.errors import ConfigError
+from rayga.strategies.base import Strategy
+from rayga.strategies.ma_cross import MACross
+from rayga.strategies.rules import RULE_STRATEGIES
+
+BUILT_IN: dict[str, type[Strategy]] = {cls.name: cls for cls in (MACross, *RULE_STRATEGIES)}
+
+
+def get_strategy(name: str) -> Strategy:
+    if ":" in name:
+        from rayga.strategies.user import load_user_strategy
+
+        return load_user_strategy(name)
+    if name not in BUILT_IN:
+        hint = difflib.get_close_matches(name, list(BUILT_IN), n=1)
+        also = f"; did you mean \"{hint[0]}\"?" if hint else ""
+        raise ConfigError(f"unknown strategy {name!r}{also}; built-in strategies: {', '.join(BUILT_IN)}; or your own "
+                          f"as \"my_strategies.py:MyStrategy\"")
+    return BUILT_IN[name]()

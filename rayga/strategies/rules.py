@@ -1,0 +1,204 @@
+"""Built-in indicator strategies: RSI mean reversion, Bollinger breakout, Donchian breakout, MACD signal
+cross. Each declares its MT5-style inputs, computes every distinct indicator of a batch once (a table
+shared by all its genomes) and runs its rule and the simulation per genome in one parallel kernel."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rayga.errors import ConfigError
+from rayga.sim.enums import DEAL_DTYPE
+from rayga.sim.prepared import SimData
+from rayga.strategies.base import Param, Strategy
+
+STOPS = (
+    Param("sl_points", "float", 300, 0, 100, 1000, "stop loss in points from the entry price; 0 = none"),
+    Param("tp_points", "float", 600, 0, 100, 2000, "take profit in points from the entry price; 0 = none"),
+)
+
+
+def _sim(data: SimData) -> tuple:
+    return data.kernel_args()
+
+
+class RuleStrategy(Strategy):
+    """Shared checks: whole-number periods >= 1 and non-negative stops; subclasses add their own."""
+
+    periods: tuple[str, ...] = ()
+
+    def check_genomes(self, genomes: np.ndarray, where: str = "") -> None:
+        names = self.param_names
+        for name in self.periods:
+            col = genomes[:, names.index(name)]
+            self._fail((col < 1) | (col != np.round(col)), f"`{name}` must be a whole number >= 1", genomes, where)
+        for name in ("sl_points", "tp_points"):
+            self._fail(genomes[:, names.index(name)] < 0, f"`{name}` must be >= 0", genomes, where)
+        self.check_more(genomes, where)
+
+    def check_more(self, genomes: np.ndarray, where: str) -> None:
+        """Rules between parameters (override)."""
+
+    def _fail(self, bad: np.ndarray, text: str, genomes: np.ndarray, where: str) -> None:
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            values = ", ".join(f"{n}={v:g}" for n, v in zip(self.param_names, genomes[i], strict=True))
+            raise ConfigError(f"{text} (genome {i}: {values}){'; ' + where if where else ''}")
+
+    def stops(self, genome: np.ndarray) -> tuple[float, float]:
+        names = self.param_names
+        return float(genome[names.index("sl_points")]), float(genome[names.index("tp_points")])
+
+    def _stop_columns(self, genomes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        names = self.param_names
+        return (np.ascontiguousarray(genomes[:, names.index("sl_points")]),
+                np.ascontiguousarray(genomes[:, names.index("tp_points")]))
+
+    def signals(self, data: SimData, genome: np.ndarray) -> np.ndarray:
+        """The decisions of one genome: the batch kernel's own rule, run alone."""
+        return self.rule(data, genome)
+
+    def rule(self, data: SimData, genome: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class RSIReversion(RuleStrategy):
+    name = "rsi_reversion"
+    params = (
+        Param("period", "int", 14, 5, 1, 30, "RSI period (timeframe bars)"),
+        Param("lower", "float", 30, 10, 5, 40, "buy when the RSI crosses up through this level"),
+        Param("upper", "float", 70, 60, 5, 90, "sell when the RSI crosses down through this level"),
+        *STOPS,
+    )
+    periods = ("period",)
+    constraints = ("lower < upper",)
+
+    def check_more(self, genomes: np.ndarray, where: str) -> None:
+        self._fail(genomes[:, 1] >= genomes[:, 2], "`lower` must be below `upper`", genomes, where)
+
+    def rule(self, data: SimData, genome: np.ndarray) -> np.ndarray:
+        from rayga.indicators._nb import rsi_nb
+        from rayga.strategies._nb_rules import level_cross_nb
+
+        out = np.zeros(len(data.tf_close), dtype=np.int8)
+        level_cross_nb(rsi_nb(data.tf_close, int(genome[0])), float(genome[1]), float(genome[2]), out)
+        return out
+
+    def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
+        from rayga.indicators._nb import rsi_nb
+        from rayga.strategies._nb_rules import rsi_batch_nb
+
+        if not len(genomes):
+            return
+        periods, rows = np.unique(genomes[:, 0].astype(np.int64), return_inverse=True)
+        table = np.vstack([rsi_nb(data.tf_close, int(p)) for p in periods])
+        sl, tp = self._stop_columns(genomes)
+        rsi_batch_nb(_sim(data), table, rows.reshape(-1, 1).astype(np.int64), np.ascontiguousarray(genomes[:, 1]),
+                     np.ascontiguousarray(genomes[:, 2]), sl, tp, data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
+
+
+class BollingerBreakout(RuleStrategy):
+    name = "bollinger_breakout"
+    params = (
+        Param("period", "int", 20, 10, 5, 50, "Bollinger Bands period (timeframe bars)"),
+        Param("deviation", "float", 2.0, 1.0, 0.25, 3.0, "band width in standard deviations"),
+        *STOPS,
+    )
+    periods = ("period",)
+
+    def check_more(self, genomes: np.ndarray, where: str) -> None:
+        self._fail(genomes[:, 1] <= 0, "`deviation` must be > 0", genomes, where)
+
+    def rule(self, data: SimData, genome: np.ndarray) -> np.ndarray:
+        from rayga.indicators._nb import sma_nb, stddev_nb
+        from rayga.strategies._nb_rules import band_breakout_nb
+
+        p = int(genome[0])
+        out = np.zeros(len(data.tf_close), dtype=np.int8)
+        band_breakout_nb(data.tf_close, sma_nb(data.tf_close, p), stddev_nb(data.tf_close, p), float(genome[1]), out)
+        return out
+
+    def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
+        from rayga.indicators._nb import sma_nb, stddev_nb
+        from rayga.strategies._nb_rules import bollinger_batch_nb
+
+        if not len(genomes):
+            return
+        periods, idx = np.unique(genomes[:, 0].astype(np.int64), return_inverse=True)
+        table = np.vstack([row for p in periods for row in (sma_nb(data.tf_close, int(p)),
+                                                             stddev_nb(data.tf_close, int(p)))])
+        rows = np.column_stack([2 * idx, 2 * idx + 1]).astype(np.int64)
+        sl, tp = self._stop_columns(genomes)
+        bollinger_batch_nb(_sim(data), data.tf_close, table, rows, np.ascontiguousarray(genomes[:, 1]), sl, tp,
+                           data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
+
+
+class DonchianBreakout(RuleStrategy):
+    name = "donchian_breakout"
+    params = (
+        Param("period", "int", 20, 10, 10, 100, "channel period: the bars before the decision bar"),
+        *STOPS,
+    )
+    periods = ("period",)
+
+    def rule(self, data: SimData, genome: np.ndarray) -> np.ndarray:
+        from rayga.indicators._nb import donchian_nb
+        from rayga.strategies._nb_rules import channel_breakout_nb
+
+        out = np.zeros(len(data.tf_close), dtype=np.int8)
+        up, dn = donchian_nb(data.tf_high, data.tf_low, int(genome[0]))
+        channel_breakout_nb(data.tf_close, up, dn, out)
+        return out
+
+    def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
+        from rayga.indicators._nb import donchian_nb
+        from rayga.strategies._nb_rules import two_line_batch_nb
+
+        if not len(genomes):
+            return
+        periods, idx = np.unique(genomes[:, 0].astype(np.int64), return_inverse=True)
+        table = np.vstack([row for p in periods for row in donchian_nb(data.tf_high, data.tf_low, int(p))])
+        rows = np.column_stack([2 * idx, 2 * idx + 1]).astype(np.int64)
+        sl, tp = self._stop_columns(genomes)
+        two_line_batch_nb(_sim(data), data.tf_close, table, rows, 0, sl, tp, data.acct, np.empty(0, DEAL_DTYPE),
+                          np.empty(0), out)
+
+
+class MACDCross(RuleStrategy):
+    name = "macd_cross"
+    params = (
+        Param("fast", "int", 12, 6, 2, 20, "fast EMA period"),
+        Param("slow", "int", 26, 20, 4, 52, "slow EMA period"),
+        Param("signal", "int", 9, 3, 2, 15, "signal line: SMA of the MACD over this many bars"),
+        *STOPS,
+    )
+    periods = ("fast", "slow", "signal")
+    constraints = ("fast < slow",)
+
+    def check_more(self, genomes: np.ndarray, where: str) -> None:
+        self._fail(genomes[:, 0] >= genomes[:, 1], "`fast` must be below `slow`", genomes, where)
+
+    def rule(self, data: SimData, genome: np.ndarray) -> np.ndarray:
+        from rayga.indicators._nb import macd_nb
+        from rayga.strategies._nb_rules import line_cross_nb
+
+        out = np.zeros(len(data.tf_close), dtype=np.int8)
+        main, sig = macd_nb(data.tf_close, int(genome[0]), int(genome[1]), int(genome[2]))
+        line_cross_nb(main, sig, out)
+        return out
+
+    def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
+        from rayga.indicators._nb import macd_nb
+        from rayga.strategies._nb_rules import two_line_batch_nb
+
+        if not len(genomes):
+            return
+        keys, idx = np.unique(genomes[:, :3].astype(np.int64), axis=0, return_inverse=True)
+        idx = idx.reshape(-1)
+        table = np.vstack([row for f, s, g in keys for row in macd_nb(data.tf_close, int(f), int(s), int(g))])
+        rows = np.column_stack([2 * idx, 2 * idx + 1]).astype(np.int64)
+        sl, tp = self._stop_columns(genomes)
+        two_line_batch_nb(_sim(data), data.tf_close, table, rows, 1, sl, tp, data.acct, np.empty(0, DEAL_DTYPE),
+                          np.empty(0), out)
+
+
+RULE_STRATEGIES = (RSIReversion, BollingerBreakout, DonchianBreakout, MACDCross)

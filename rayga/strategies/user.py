@@ -1,0 +1,152 @@
+"""Users' own strategies: a class in the user's Python file or module, named in the config as
+`path/to/file.py:Class` or `package.module:Class`.
+
+The class subclasses `UserStrategy`, declares its inputs once (`params`, MT5 start/step/stop) and gives
+its decision rule as a Numba function over arrays:
+
+    @njit(cache=True)
+    def signal(open_, high, low, close, p):   # timeframe bars (float64), p = the genome's values
+        ...                                   # -> int8 array: +1 buy, -1 sell, 0 nothing, per bar
+
+Everything is checked when the strategy is loaded, before any Ray work: the class, its parameters, that
+`signal` is a Numba function that compiles and returns one int8 decision per bar in {-1, 0, 1}. The
+module travels to Ray's workers inside the pickled strategy (by value), so remote nodes need no copy of
+the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from rayga.errors import ConfigError
+from rayga.sim.enums import DEAL_DTYPE
+from rayga.sim.prepared import SimData
+from rayga.strategies.base import Param, Strategy
+
+
+class UserStrategy(Strategy):
+    """Base of a user's strategy: set `name`, `params`, `signal` (a Numba function, see the module
+    docstring) and optionally `sl_param` / `tp_param`, the names of the inputs holding SL/TP in points."""
+
+    signal = None
+    sl_param: str | None = "sl_points"
+    tp_param: str | None = "tp_points"
+
+    def signals(self, data: SimData, genome: np.ndarray) -> np.ndarray:
+        return type(self).signal(data.tf_open, data.tf_high, data.tf_low, data.tf_close,
+                                 np.ascontiguousarray(genome, dtype=np.float64))
+
+    def stops(self, genome: np.ndarray) -> tuple[float, float]:
+        names = self.param_names
+        sl = float(genome[names.index(self.sl_param)]) if self.sl_param in names else 0.0
+        tp = float(genome[names.index(self.tp_param)]) if self.tp_param in names else 0.0
+        return sl, tp
+
+    def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
+        """One genome at a time: the user's compiled rule, then the compiled simulation (the Python loop
+        costs microseconds per pass; passes run in parallel across Ray's evaluators)."""
+        from rayga.sim import _nb_state as S
+        from rayga.sim._nb_loop import simulate_nb
+
+        st = np.empty(S.N_STATE)
+        deals, curve = np.empty(0, DEAL_DTYPE), np.empty(0)
+        n = len(data.tf_close)
+        for g, genome in enumerate(genomes):
+            sig = self.signals(data, genome)
+            if not (isinstance(sig, np.ndarray) and sig.dtype == np.int8 and sig.shape == (n,)):
+                raise ConfigError(f"strategy {self.name}: signal() must return an int8 array of {n} decisions "
+                                  f"(got {getattr(sig, 'dtype', type(sig).__name__)} {getattr(sig, 'shape', '')})")
+            sl, tp = self.stops(genome)
+            simulate_nb(*data.kernel_args(), sig, sl, tp, data.acct, st, deals, curve, out[g])
+
+
+def _import(spec: str):  # noqa: ANN202 - a module
+    target = spec.rsplit(":", 1)[0]
+    if target.endswith(".py") or "/" in target or "\\" in target:
+        path = Path(target).expanduser().resolve()
+        if not path.is_file():
+            raise ConfigError(f"strategy {spec!r}: no such file {path}; give path/to/file.py:ClassName")
+        # a stable name: Numba's on-disk cache of the user's functions refers to their module by it
+        name = f"rayga_user_{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:10]}"
+        if name in sys.modules:
+            return sys.modules[name]
+        loader = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(loader)
+        sys.modules[name] = module
+        try:
+            loader.loader.exec_module(module)
+        except Exception as exc:  # noqa: BLE001 - any error in the user's file becomes one line naming it
+            del sys.modules[name]
+            raise ConfigError(f"strategy file {path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                              ) from None
+        return module
+    try:
+        return importlib.import_module(target)
+    except ImportError as exc:
+        raise ConfigError(f"strategy {spec!r}: cannot import module {target!r} ({exc}); give a module on the "
+                          f"Python path or path/to/file.py:ClassName") from None
+
+
+def load_user_strategy(spec: str) -> Strategy:
+    """The user's strategy named by `spec`, checked (see the module docstring)."""
+    target, _, cls_name = spec.rpartition(":")
+    if not target or not cls_name:
+        raise ConfigError(f"strategy {spec!r}: write it as path/to/file.py:ClassName or package.module:ClassName")
+    module = _import(spec)
+    cls = getattr(module, cls_name, None)
+    if cls is None:
+        import difflib
+
+        names = [n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, Strategy)
+                 and v.__module__ == module.__name__]
+        hint = difflib.get_close_matches(cls_name, names, n=1)
+        also = f"; did you mean {hint[0]}?" if hint else (f"; it defines {', '.join(names)}" if names else "")
+        raise ConfigError(f"strategy {spec!r}: {target} has no class {cls_name}{also}")
+    if not (isinstance(cls, type) and issubclass(cls, UserStrategy)):
+        raise ConfigError(f"strategy {spec!r}: {cls_name} must subclass rayga.strategies.user.UserStrategy")
+    where = f"in {target}:{cls_name}"
+    if not cls.name or not isinstance(cls.name, str):
+        raise ConfigError(f"strategy {spec!r}: set `name = \"...\"` on the class {where}")
+    if not cls.params or not all(isinstance(p, Param) for p in cls.params):
+        raise ConfigError(f"strategy {spec!r}: `params` must be a tuple of rayga.strategies.base.Param {where}")
+    names = [p.name for p in cls.params]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"strategy {spec!r}: parameter names must be unique {where} (got {', '.join(names)})")
+    if not hasattr(cls.signal, "py_func"):
+        raise ConfigError(f"strategy {spec!r}: `signal` must be a Numba function (decorate it with @njit) {where}")
+    strategy = cls()
+    _check_compiles(strategy, spec)
+    from ray import cloudpickle  # Ray's own (vendored) pickler: it ships the class and its rule to every node
+
+    cloudpickle.register_pickle_by_value(module)
+    return strategy
+
+
+def _check_compiles(strategy: UserStrategy, spec: str) -> None:
+    """Run the rule on a small synthetic series with the default values: it must compile and return one
+    int8 decision per bar in {-1, 0, 1}."""
+    rng = np.random.default_rng(0)
+    n = 500
+    close = 1.1 + np.cumsum(rng.normal(0, 1e-3, n))
+    open_ = np.r_[close[0], close[:-1]]
+    high = np.maximum(open_, close) + 5e-4
+    low = np.minimum(open_, close) - 5e-4
+    genome = strategy.genome({})
+    try:
+        sig = type(strategy).signal(open_, high, low, close, genome)
+    except Exception as exc:  # noqa: BLE001 - Numba typing errors are long: keep the first meaningful line
+        text = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+        raise ConfigError(f"strategy {spec!r}: signal() does not compile or run on float64 bars with the default "
+                          f"values ({type(exc).__name__}: {text[:200]})") from None
+    if not (isinstance(sig, np.ndarray) and sig.dtype == np.int8 and sig.shape == (n,)):
+        got = f"{sig.dtype} array of shape {sig.shape}" if isinstance(sig, np.ndarray) else type(sig).__name__
+        raise ConfigError(f"strategy {spec!r}: signal() must return np.int8 decisions, one per bar (got {got}); "
+                          f"e.g. out = np.zeros(len(close), dtype=np.int8)")
+    if not np.isin(sig, (-1, 0, 1)).all():
+        raise ConfigError(f"strategy {spec!r}: signal() decisions must be +1 (buy), -1 (sell) or 0")
