@@ -100,3 +100,121 @@ def two_line_batch_nb(sim, close, table, rows, kind, sl, tp, acct, deals, curve,
         else:
             line_cross_nb(table[rows[g, 0]], table[rows[g, 1]], signal)
         _simulate(sim, signal, sl[g], tp[g], acct, deals, curve, out[g])
+
+
+@njit(cache=True)
+def transitions_nb(state, out):
+    """Decisions from a per-bar state (+1 want long, -1 want short, 0 neither): decide when the state
+    turns to +1 or -1."""
+    for k in range(1, len(state)):
+        if state[k] != state[k - 1] and state[k] != 0:
+            out[k] = state[k]
+
+
+@njit(cache=True)
+def momentum_state_nb(roc_fast, roc_slow, rsi, adx, rsi_band, adx_min):
+    """Multi-momentum: long while both rates of change are positive, the RSI is above 50 + band and the
+    ADX at least `adx_min`; short for the mirror image; 0 otherwise and during any warm-up."""
+    n = len(rsi)
+    state = np.zeros(n, dtype=np.int8)
+    for k in range(n):
+        if np.isnan(roc_fast[k]) or np.isnan(roc_slow[k]) or np.isnan(rsi[k]) or np.isnan(adx[k]):
+            continue
+        if adx[k] < adx_min:
+            continue
+        if roc_fast[k] > 0 and roc_slow[k] > 0 and rsi[k] > 50.0 + rsi_band:
+            state[k] = 1
+        elif roc_fast[k] < 0 and roc_slow[k] < 0 and rsi[k] < 50.0 - rsi_band:
+            state[k] = -1
+    return state
+
+
+@njit(cache=True)
+def reversion_state_nb(close, ma, atr, atr_avg, rsi, band_mult, rsi_band, vol_ratio_max):
+    """Adaptive mean reversion: long while the close is more than `band_mult` ATRs below its MA and the
+    RSI below 50 - band, short for the mirror image; no position wanted while the ATR runs above
+    `vol_ratio_max` times its own average (a volatility regime the bands do not describe)."""
+    n = len(close)
+    state = np.zeros(n, dtype=np.int8)
+    for k in range(n):
+        if np.isnan(ma[k]) or np.isnan(atr[k]) or np.isnan(atr_avg[k]) or np.isnan(rsi[k]):
+            continue
+        if atr_avg[k] > 0 and atr[k] > vol_ratio_max * atr_avg[k]:
+            continue
+        if close[k] < ma[k] - band_mult * atr[k] and rsi[k] < 50.0 - rsi_band:
+            state[k] = 1
+        elif close[k] > ma[k] + band_mult * atr[k] and rsi[k] > 50.0 + rsi_band:
+            state[k] = -1
+    return state
+
+
+@njit(cache=True)
+def composite_state_nb(close, fast, slow, rsi, mid, sd, macd_main, macd_signal, use, rsi_band, bb_dev, combine):
+    """Votes of the chosen components per bar (MA trend, RSI extremes, Bollinger breakout, MACD vs its
+    signal), combined by AND (all chosen agree), OR (any, none against) or majority (more for than
+    against). `use` holds four 0/1 genes; a component still warming up votes 0."""
+    n = len(close)
+    state = np.zeros(n, dtype=np.int8)
+    chosen = use[0] + use[1] + use[2] + use[3]
+    for k in range(n):
+        up = 0
+        down = 0
+        if use[0] > 0 and not (np.isnan(fast[k]) or np.isnan(slow[k])):
+            up += fast[k] > slow[k]
+            down += fast[k] < slow[k]
+        if use[1] > 0 and not np.isnan(rsi[k]):
+            up += rsi[k] < 50.0 - rsi_band
+            down += rsi[k] > 50.0 + rsi_band
+        if use[2] > 0 and not (np.isnan(mid[k]) or np.isnan(sd[k])):
+            up += close[k] > mid[k] + bb_dev * sd[k]
+            down += close[k] < mid[k] - bb_dev * sd[k]
+        if use[3] > 0 and not (np.isnan(macd_main[k]) or np.isnan(macd_signal[k])):
+            up += macd_main[k] > macd_signal[k]
+            down += macd_main[k] < macd_signal[k]
+        if combine == 0:  # AND
+            if up == chosen:
+                state[k] = 1
+            elif down == chosen:
+                state[k] = -1
+        elif combine == 1:  # OR
+            if up > 0 and down == 0:
+                state[k] = 1
+            elif down > 0 and up == 0:
+                state[k] = -1
+        else:  # majority
+            if up > down:
+                state[k] = 1
+            elif down > up:
+                state[k] = -1
+    return state
+
+
+@njit(cache=True, parallel=True)
+def momentum_batch_nb(sim, table, rows, rsi_band, adx_min, sl, tp, acct, deals, curve, out):
+    for g in prange(len(rows)):
+        signal = np.zeros(table.shape[1], dtype=np.int8)
+        r = rows[g]
+        transitions_nb(momentum_state_nb(table[r[0]], table[r[1]], table[r[2]], table[r[3]], rsi_band[g],
+                                         adx_min[g]), signal)
+        _simulate(sim, signal, sl[g], tp[g], acct, deals, curve, out[g])
+
+
+@njit(cache=True, parallel=True)
+def reversion_batch_nb(sim, close, table, rows, band_mult, rsi_band, vol_ratio_max, sl, tp, acct, deals, curve, out):
+    for g in prange(len(rows)):
+        signal = np.zeros(table.shape[1], dtype=np.int8)
+        r = rows[g]
+        transitions_nb(reversion_state_nb(close, table[r[0]], table[r[1]], table[r[2]], table[r[3]], band_mult[g],
+                                          rsi_band[g], vol_ratio_max[g]), signal)
+        _simulate(sim, signal, sl[g], tp[g], acct, deals, curve, out[g])
+
+
+@njit(cache=True, parallel=True)
+def composite_batch_nb(sim, close, table, rows, use, rsi_band, bb_dev, combine, sl, tp, acct, deals, curve, out):
+    for g in prange(len(rows)):
+        signal = np.zeros(table.shape[1], dtype=np.int8)
+        r = rows[g]
+        transitions_nb(composite_state_nb(close, table[r[0]], table[r[1]], table[r[2]], table[r[3]], table[r[4]],
+                                          table[r[5]], table[r[6]], use[g], rsi_band[g], bb_dev[g], combine[g]),
+                       signal)
+        _simulate(sim, signal, sl[g], tp[g], acct, deals, curve, out[g])

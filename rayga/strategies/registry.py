@@ -6,10 +6,11 @@ import difflib
 
 from rayga.errors import ConfigError
 from rayga.strategies.base import Strategy
+from rayga.strategies.combos import COMBO_STRATEGIES
 from rayga.strategies.ma_cross import MACross
 from rayga.strategies.rules import RULE_STRATEGIES
 
-BUILT_IN: dict[str, type[Strategy]] = {cls.name: cls for cls in (MACross, *RULE_STRATEGIES)}
+BUILT_IN: dict[str, type[Strategy]] = {cls.name: cls for cls in (MACross, *RULE_STRATEGIES, *COMBO_STRATEGIES)}
 
 
 def get_strategy(name: str) -> Strategy:

@@ -125,3 +125,19 @@ def test_bad_parameters_are_named():
         ind.ma(x, 5, "lwm")
     with pytest.raises(ConfigError, match="`fast` .* must be below `slow`"):
         ind.macd(x, 26, 12)
+
+
+def test_vectorbt_indicator_wrappers_give_the_kernels_numbers():
+    from rayga.indicators import vbt as mt5
+
+    o, h, lo, c = bars(seed=5)
+    close = pd.Series(c, index=pd.date_range("2022-01-03", periods=len(c), freq="15min"))
+    rsi = mt5.MT5RSI.run(close, period=[7, 14])
+    assert rsi.rsi.shape == (len(c), 2)
+    same(rsi.rsi.iloc[:, 1], ind.rsi(c, 14))
+    frame = pd.DataFrame({"high": h, "low": lo, "close": c}, index=close.index)
+    adx = mt5.MT5ADX.run(frame["high"], frame["low"], frame["close"], period=10)
+    same(adx.adx, ind.adx(h, lo, c, 10)[0])
+    bands = mt5.MT5BANDS.run(close, period=20, deviation=2.5)
+    same(bands.upper, ind.bollinger(c, 20, 2.5)[1])
+    assert rsi.rsi_crossed_above(70).values.dtype == bool  # vectorbt's own helpers work on them

@@ -23,7 +23,7 @@ from rayga.cli import main
 from rayga.config import load_config
 from rayga.errors import RaygaError
 from rayga.runs import RunDir, run_settings
-from rayga.strategies import ma_cross
+from rayga.strategies import ma_cross, registry
 from rayga.tuning.driver import RunOptions, optimize
 from tests.tuning.helpers import canonical, reference, write_config
 
@@ -129,7 +129,7 @@ def test_strategy_raising_in_an_evaluator_names_the_genome_and_keeps_earlier_bat
                 raise ValueError("fast 20 is cursed")
             super().run_batch(data, genomes, out)
 
-    monkeypatch.setitem(ma_cross.STRATEGIES, "fragile", Fragile)
+    monkeypatch.setitem(registry.BUILT_IN, "fragile", Fragile)
     cfg = write_config(tmp_path, mode="complete", strategy="fragile")
     with pytest.raises(RaygaError) as err:
         optimize(load_config(cfg), RunOptions(out=tmp_path / "runs", progress=False, max_batch=200),

@@ -100,7 +100,7 @@ class Nodes:
 
 
 def test_multinode_run_with_a_worker_node_stopped_in_flight(tmp_path, capsys):
-    cfg = write_config(tmp_path, end="2022-12-31", timeframe="M15", population=128, seed=21)
+    cfg = write_config(tmp_path, end="2022-12-31", timeframe="M5", population=128, seed=21)  # seconds of work left after the kill
     out = tmp_path / "runs"
     nodes = Nodes(tmp_path)
     stopped = threading.Event()
@@ -115,7 +115,7 @@ def test_multinode_run_with_a_worker_node_stopped_in_flight(tmp_path, capsys):
                                    "--address", nodes.address, "--out", str(out), "--quiet"],
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
         nodes.procs.append(driver)  # stopped by PID with the nodes if anything goes wrong
-        while not list(out.glob("*/batches/000002.parquet")) and driver.poll() is None:  # early: most of the run ahead
+        while not list(out.glob("*/batches/000003.parquet")) and driver.poll() is None:  # past the initial populations
             time.sleep(0.02)
         nodes.stop(workers[1], hard=True)  # a preempted worker node
         stopped.set()
