@@ -8,6 +8,7 @@ genome's rule and then the simulation, with no bars x genomes matrix: one decisi
 import numpy as np
 from numba import njit, prange
 
+from rayga.indicators._nb import sma_nb
 from rayga.sim._nb_loop import simulate_nb
 from rayga.sim._nb_state import N_STATE
 
@@ -217,4 +218,22 @@ def composite_batch_nb(sim, close, table, rows, use, rsi_band, bb_dev, combine, 
         transitions_nb(composite_state_nb(close, table[r[0]], table[r[1]], table[r[2]], table[r[3]], table[r[4]],
                                           table[r[5]], table[r[6]], use[g], rsi_band[g], bb_dev[g], combine[g]),
                        signal)
+        _simulate(sim, signal, sl[g], tp[g], acct, deals, curve, out[g])
+
+
+@njit(cache=True, parallel=True)
+def macd_batch_nb(sim, table, rows, signal_period, sl, tp, acct, deals, curve, out):
+    """MACD cross with the EMAs shared by the batch (rows: fast EMA, slow EMA); each genome's MACD line and
+    its signal line (SMA of the MACD, as MT5) are computed in its own loop, so memory stays flat."""
+    for g in prange(len(rows)):
+        n = table.shape[1]
+        main = table[rows[g, 0]] - table[rows[g, 1]]
+        sig = np.full(n, np.nan)
+        start = 0
+        while start < n and np.isnan(main[start]):
+            start += 1
+        if start < n:
+            sig[start:] = sma_nb(main[start:], signal_period[g])
+        signal = np.zeros(n, dtype=np.int8)
+        line_cross_nb(main, sig, signal)
         _simulate(sim, signal, sl[g], tp[g], acct, deals, curve, out[g])

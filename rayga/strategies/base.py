@@ -48,7 +48,11 @@ class Strategy:
         """One genome (float64 row in parameter order) from named values; missing names take defaults."""
         unknown = sorted(set(values) - set(self.param_names))
         if unknown:
-            raise ConfigError(f"strategy {self.name} has no parameter `{unknown[0]}`; its parameters are "
+            import difflib
+
+            hint = difflib.get_close_matches(unknown[0], self.param_names, n=1)
+            also = f"; did you mean `{hint[0]}`?" if hint else ""
+            raise ConfigError(f"strategy {self.name} has no parameter `{unknown[0]}`{also} Its parameters are "
                               f"{', '.join(self.param_names)}{'; ' + where if where else ''}")
         merged = {**self.defaults(), **values}
         row = np.array([p.check(merged[p.name], where) for p in self.params], dtype=np.float64)

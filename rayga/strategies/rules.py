@@ -187,18 +187,17 @@ class MACDCross(RuleStrategy):
         return out
 
     def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
-        from rayga.indicators._nb import macd_nb
-        from rayga.strategies._nb_rules import two_line_batch_nb
+        from rayga.indicators._nb import ema_nb
+        from rayga.strategies._nb_rules import macd_batch_nb
 
         if not len(genomes):
             return
-        keys, idx = np.unique(genomes[:, :3].astype(np.int64), axis=0, return_inverse=True)
-        idx = idx.reshape(-1)
-        table = np.vstack([row for f, s, g in keys for row in macd_nb(data.tf_close, int(f), int(s), int(g))])
-        rows = np.column_stack([2 * idx, 2 * idx + 1]).astype(np.int64)
+        periods, idx = np.unique(genomes[:, :2].astype(np.int64), return_inverse=True)
+        table = np.vstack([ema_nb(data.tf_close, int(p)) for p in periods])  # each EMA once per batch
+        rows = idx.reshape(-1, 2).astype(np.int64)
         sl, tp = self._stop_columns(genomes)
-        two_line_batch_nb(_sim(data), data.tf_close, table, rows, 1, sl, tp, data.acct, np.empty(0, DEAL_DTYPE),
-                          np.empty(0), out)
+        macd_batch_nb(_sim(data), table, rows, np.ascontiguousarray(genomes[:, 2].astype(np.int64)), sl, tp,
+                      data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
 RULE_STRATEGIES = (RSIReversion, BollingerBreakout, DonchianBreakout, MACDCross)

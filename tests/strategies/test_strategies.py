@@ -62,6 +62,16 @@ def test_batch_kernel_equals_the_single_pass_rule_and_the_per_tick_reference(nam
                     assert table[m].iloc[i] == pytest.approx(out[j], rel=1e-9, abs=1e-7), (name, m)
 
 
+@pytest.mark.shared
+@pytest.mark.parametrize("name", list(BUILT_IN))
+def test_every_built_in_strategy_runs_its_default_space_on_real_eurusd(name, eurusd_dir):
+    md = load_market_data(str(eurusd_dir), "EURUSD", "2023-01-01", "2023-04-01", "M15")
+    strategy = get_strategy(name)
+    table = evaluate(prepare(md, AccountConfig(spread_points=10)), strategy, default_space_sample(strategy, 64, 2))
+    assert len(table) == 64 and (table["total_trades"] > 0).mean() > 0.5
+    assert np.isfinite(table[list(METRICS)].to_numpy()).all()
+
+
 def test_no_decision_during_the_warm_up(data):
     from rayga.indicators import rsi
 
@@ -75,7 +85,7 @@ def test_no_decision_during_the_warm_up(data):
 def test_unknown_strategy_and_parameter_suggest(tmp_path):
     with pytest.raises(ConfigError, match='did you mean "rsi_reversion"'):
         get_strategy("rsi_reversal")
-    with pytest.raises(ConfigError, match="has no parameter `perod`"):
+    with pytest.raises(ConfigError, match="has no parameter `perod`; did you mean `period`"):
         get_strategy("rsi_reversion").genome({"perod": 10})
 
 
