@@ -108,9 +108,11 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
 @njit(cache=True, _nrt=False)
 def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop,
                 tf_open, tf_close, open_spread, close_spread, tf_high, tf_low, ask_high, ask_low,
-                long_drop, short_drop, swap_units, signal, sl, tp, acct, st, deals, curve, out):
+                long_drop, short_drop, swap_units, signal, sl, tp, sl_bar, tp_bar, acct, st, deals, curve, out):
     """Simulate one pass over all timeframe bars; metrics go to `out`, deals to `deals` (if sized), the
     equity at each bar's close to `curve` (if sized: a report's equity curve; empty in batches).
+    SL/TP are `sl`/`tp` points for every entry, or, where `sl_bar`/`tp_bar` are sized, the points given
+    for the decision bar of each entry (ATR-scaled stops).
     `st` is a work array of length N_STATE. Compiled without reference counting: it allocates nothing."""
     reset_state_nb(st, acct)
     units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
@@ -153,7 +155,9 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
                 if vbt_bar_stop_nb(st, acct, deals, j0, m1_open[j0], m1_high[j0], m1_low[j0]):
                     sig = 0
             if sig != 0:
-                execute_nb(st, acct, deals, m1_start[k], float(sig), bid0, ask0, sl, tp)
+                sl_k = sl_bar[k - 1] if len(sl_bar) > 0 else sl
+                tp_k = tp_bar[k - 1] if len(tp_bar) > 0 else tp
+                execute_nb(st, acct, deals, m1_start[k], float(sig), bid0, ask0, sl_k, tp_k)
             d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
             peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
             trough = peak

@@ -83,20 +83,34 @@ def backtest(md: MarketData, strategy: Strategy, genome: np.ndarray, account: Ac
     data = data or prepare(md, account, modelling)
     genome = as_genomes(strategy, genome)[0]
     strategy.check_genomes(genome[None, :])  # the same checks as a batch
-    sl, tp = strategy.stops(genome)
+    sl, tp = strategy.pass_stops(data, genome)
     return run_signals(data, strategy.signals(data, genome), sl, tp)
 
 
-def run_signals(data: SimData, signal: np.ndarray, sl: float = 0.0, tp: float = 0.0) -> BacktestResult:
+def per_bar(stop: float | np.ndarray, n: int, name: str) -> tuple[np.ndarray, float]:
+    """(per-bar points or an empty array, scalar points) of a stop given as a number or one value per bar."""
+    if np.ndim(stop) == 0:
+        return np.empty(0), float(stop)
+    arr = np.ascontiguousarray(stop, dtype=np.float64)
+    if arr.shape != (n,):
+        raise ConfigError(f"`{name}` per bar must have one value per timeframe bar ({n}); got shape {arr.shape}")
+    return arr, 0.0
+
+
+def run_signals(data: SimData, signal: np.ndarray, sl: float | np.ndarray = 0.0,
+                tp: float | np.ndarray = 0.0) -> BacktestResult:
     """Backtest given decisions: signal[k] = +1 buy / -1 sell / 0 at the close of timeframe bar k
-    (executed on the first tick of bar k + 1); SL/TP in points (fractions in vectorbt stop mode)."""
+    (executed on the first tick of bar k + 1); SL/TP in points (fractions in vectorbt stop mode), or
+    per bar: the points for an entry decided at bar k (ATR-scaled stops)."""
     signal = np.ascontiguousarray(signal, dtype=np.int8)
     if len(signal) != len(data.m1_start):
         raise ConfigError(f"signal has {len(signal)} values; the data has {len(data.m1_start)} timeframe bars")
     deals = np.zeros(2 * int(np.count_nonzero(signal)) + 4, DEAL_DTYPE)
     out = np.zeros((1, N_METRICS))
     equity = np.empty(len(signal))
-    simulate_nb(*data.kernel_args(), signal, float(sl), float(tp), data.acct, np.empty(S.N_STATE), deals, equity,
+    sl_bar, sl = per_bar(sl, len(signal), "sl")
+    tp_bar, tp = per_bar(tp, len(signal), "tp")
+    simulate_nb(*data.kernel_args(), signal, sl, tp, sl_bar, tp_bar, data.acct, np.empty(S.N_STATE), deals, equity,
                 out[0])
     finish_metrics(out)
     rec = deals[: int(out[0, M["total_deals"]])]

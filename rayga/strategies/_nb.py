@@ -39,5 +39,5 @@ def ma_cross_batch_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_firs
         st = np.empty(N_STATE)
         signal = cross_signal_nb(ma_table[fast_row[g]], ma_table[slow_row[g]])
         simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop,
-                    tf_open, tf_close, open_spread, close_spread, tf_high, tf_low, ask_high, ask_low, long_drop, short_drop, swap_units, signal, sl[g], tp[g], acct, st, deals,
-                    curve, out[g])
+                    tf_open, tf_close, open_spread, close_spread, tf_high, tf_low, ask_high, ask_low, long_drop, short_drop, swap_units, signal, sl[g], tp[g], np.empty(0), np.empty(0), acct,
+                    st, deals, curve, out[g])

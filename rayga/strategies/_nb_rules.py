@@ -67,32 +67,49 @@ def line_cross_nb(a, b, out):
             out[k] = -1
 
 
+@njit(cache=True)
+def atr_points_nb(atr, mult, point):
+    """Stop distance in points per decision bar: `mult` ATRs (no stop where the ATR is still warming up)."""
+    out = np.empty(len(atr))
+    for k in range(len(atr)):
+        out[k] = 0.0 if np.isnan(atr[k]) else atr[k] * mult / point
+    return out
+
+
 @njit(cache=True, inline="always")
-def _simulate(sim, signal, sl, tp, acct, deals, curve, out):
+def _simulate(sim, signal, sl, tp, atr, sl_atr, tp_atr, point, acct, deals, curve, out):
+    """Simulate one genome: SL/TP in points, or in ATRs of the decision bar where sl_atr / tp_atr > 0."""
     st = np.empty(N_STATE)
+    sl_bar = atr_points_nb(atr, sl_atr, point) if sl_atr > 0 else np.empty(0)
+    tp_bar = atr_points_nb(atr, tp_atr, point) if tp_atr > 0 else np.empty(0)
     simulate_nb(sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], sim[6], sim[7], sim[8], sim[9], sim[10], sim[11],
-                sim[12], sim[13], sim[14], sim[15], sim[16], sim[17], sim[18], signal, sl, tp, acct, st, deals,
-                curve, out)
+                sim[12], sim[13], sim[14], sim[15], sim[16], sim[17], sim[18], signal, sl, tp, sl_bar, tp_bar, acct, st,
+                deals, curve, out)
 
 
 @njit(cache=True, parallel=True)
-def rsi_batch_nb(sim, table, rows, lower, upper, sl, tp, acct, deals, curve, out):
+def rsi_batch_nb(sim, table, rows, lower, upper, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
+                curve, out):
     for g in prange(len(rows)):
         signal = np.zeros(table.shape[1], dtype=np.int8)
         level_cross_nb(table[rows[g, 0]], lower[g], upper[g], signal)
-        _simulate(sim, signal, sl[g], tp[g], acct, deals, curve, out[g])
+        _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
+                  out[g])
 
 
 @njit(cache=True, parallel=True)
-def bollinger_batch_nb(sim, close, table, rows, deviation, sl, tp, acct, deals, curve, out):
+def bollinger_batch_nb(sim, close, table, rows, deviation, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
+                curve, out):
     for g in prange(len(rows)):
         signal = np.zeros(table.shape[1], dtype=np.int8)
         band_breakout_nb(close, table[rows[g, 0]], table[rows[g, 1]], deviation[g], signal)
-        _simulate(sim, signal, sl[g], tp[g], acct, deals, curve, out[g])
+        _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
+                  out[g])
 
 
 @njit(cache=True, parallel=True)
-def two_line_batch_nb(sim, close, table, rows, kind, sl, tp, acct, deals, curve, out):
+def two_line_batch_nb(sim, close, table, rows, kind, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
+                curve, out):
     """Rules over two indicator rows: kind 0 = channel breakout (upper, lower), 1 = line cross (a, b)."""
     for g in prange(len(rows)):
         signal = np.zeros(table.shape[1], dtype=np.int8)
@@ -100,7 +117,8 @@ def two_line_batch_nb(sim, close, table, rows, kind, sl, tp, acct, deals, curve,
             channel_breakout_nb(close, table[rows[g, 0]], table[rows[g, 1]], signal)
         else:
             line_cross_nb(table[rows[g, 0]], table[rows[g, 1]], signal)
-        _simulate(sim, signal, sl[g], tp[g], acct, deals, curve, out[g])
+        _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
+                  out[g])
 
 
 @njit(cache=True)
@@ -191,38 +209,45 @@ def composite_state_nb(close, fast, slow, rsi, mid, sd, macd_main, macd_signal, 
 
 
 @njit(cache=True, parallel=True)
-def momentum_batch_nb(sim, table, rows, rsi_band, adx_min, sl, tp, acct, deals, curve, out):
+def momentum_batch_nb(sim, table, rows, rsi_band, adx_min, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
+                curve, out):
     for g in prange(len(rows)):
         signal = np.zeros(table.shape[1], dtype=np.int8)
         r = rows[g]
         transitions_nb(momentum_state_nb(table[r[0]], table[r[1]], table[r[2]], table[r[3]], rsi_band[g],
                                          adx_min[g]), signal)
-        _simulate(sim, signal, sl[g], tp[g], acct, deals, curve, out[g])
+        _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
+                  out[g])
 
 
 @njit(cache=True, parallel=True)
-def reversion_batch_nb(sim, close, table, rows, band_mult, rsi_band, vol_ratio_max, sl, tp, acct, deals, curve, out):
+def reversion_batch_nb(sim, close, table, rows, band_mult, rsi_band, vol_ratio_max, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
+                curve, out):
     for g in prange(len(rows)):
         signal = np.zeros(table.shape[1], dtype=np.int8)
         r = rows[g]
         transitions_nb(reversion_state_nb(close, table[r[0]], table[r[1]], table[r[2]], table[r[3]], band_mult[g],
                                           rsi_band[g], vol_ratio_max[g]), signal)
-        _simulate(sim, signal, sl[g], tp[g], acct, deals, curve, out[g])
+        _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
+                  out[g])
 
 
 @njit(cache=True, parallel=True)
-def composite_batch_nb(sim, close, table, rows, use, rsi_band, bb_dev, combine, sl, tp, acct, deals, curve, out):
+def composite_batch_nb(sim, close, table, rows, use, rsi_band, bb_dev, combine, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
+                curve, out):
     for g in prange(len(rows)):
         signal = np.zeros(table.shape[1], dtype=np.int8)
         r = rows[g]
         transitions_nb(composite_state_nb(close, table[r[0]], table[r[1]], table[r[2]], table[r[3]], table[r[4]],
                                           table[r[5]], table[r[6]], use[g], rsi_band[g], bb_dev[g], combine[g]),
                        signal)
-        _simulate(sim, signal, sl[g], tp[g], acct, deals, curve, out[g])
+        _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
+                  out[g])
 
 
 @njit(cache=True, parallel=True)
-def macd_batch_nb(sim, table, rows, signal_period, sl, tp, acct, deals, curve, out):
+def macd_batch_nb(sim, table, rows, signal_period, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
+                curve, out):
     """MACD cross with the EMAs shared by the batch (rows: fast EMA, slow EMA); each genome's MACD line and
     its signal line (SMA of the MACD, as MT5) are computed in its own loop, so memory stays flat."""
     for g in prange(len(rows)):
@@ -236,4 +261,5 @@ def macd_batch_nb(sim, table, rows, signal_period, sl, tp, acct, deals, curve, o
             sig[start:] = sma_nb(main[start:], signal_period[g])
         signal = np.zeros(n, dtype=np.int8)
         line_cross_nb(main, sig, signal)
-        _simulate(sim, signal, sl[g], tp[g], acct, deals, curve, out[g])
+        _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
+                  out[g])

@@ -70,6 +70,10 @@ class Strategy:
         """(sl, tp) of a genome, in points (or fractions in vectorbt stop mode); 0 = none."""
         raise NotImplementedError
 
+    def pass_stops(self, data: SimData, genome: np.ndarray) -> tuple:
+        """SL/TP of one pass for `run_signals`: points, or one value per decision bar (ATR-scaled stops)."""
+        return self.stops(genome)
+
     def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
         """Fill out[g] with the metrics of genome g (all genomes in one parallel kernel call)."""
         raise NotImplementedError

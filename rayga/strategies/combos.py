@@ -96,7 +96,7 @@ class MultiMomentum(ComboStrategy):
             return
         table, rows = self.tables(data, genomes)
         sl, tp = self._stop_columns(genomes)
-        momentum_batch_nb(data.kernel_args(), table, rows, _col(genomes, 3), _col(genomes, 5), sl, tp, data.acct,
+        momentum_batch_nb(data.kernel_args(), table, rows, _col(genomes, 3), _col(genomes, 5), sl, tp, *self._atr_args(data, genomes), data.acct,
                           np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
@@ -149,7 +149,7 @@ class AdaptiveReversion(ComboStrategy):
         table, rows = self.tables(data, genomes)
         sl, tp = self._stop_columns(genomes)
         reversion_batch_nb(data.kernel_args(), data.tf_close, table, rows, _col(genomes, 3), _col(genomes, 5),
-                           _col(genomes, 7), sl, tp, data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
+                           _col(genomes, 7), sl, tp, *self._atr_args(data, genomes), data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
 def _shifted_sma(x: np.ndarray, period: int) -> np.ndarray:
@@ -222,7 +222,7 @@ class Composite(ComboStrategy):
         sl, tp = self._stop_columns(genomes)
         composite_batch_nb(data.kernel_args(), data.tf_close, table, rows,
                            np.ascontiguousarray(genomes[:, :4].astype(np.int64)), _col(genomes, 8), _col(genomes, 10),
-                           np.ascontiguousarray(genomes[:, 4].astype(np.int64)), sl, tp, data.acct,
+                           np.ascontiguousarray(genomes[:, 4].astype(np.int64)), sl, tp, *self._atr_args(data, genomes), data.acct,
                            np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 

@@ -14,6 +14,9 @@ from rayga.strategies.base import Param, Strategy
 STOPS = (
     Param("sl_points", "float", 300, 0, 100, 1000, "stop loss in points from the entry price; 0 = none"),
     Param("tp_points", "float", 600, 0, 100, 2000, "take profit in points from the entry price; 0 = none"),
+    Param("sl_atr", "float", 0, 0, 0.5, 4, "stop loss in ATRs of the decision bar (replaces sl_points when > 0)"),
+    Param("tp_atr", "float", 0, 0, 0.5, 8, "take profit in ATRs of the decision bar (replaces tp_points when > 0)"),
+    Param("stop_atr_period", "int", 14, 7, 7, 28, "ATR period of the ATR-scaled stops"),
 )
 
 
@@ -26,12 +29,16 @@ class RuleStrategy(Strategy):
 
     periods: tuple[str, ...] = ()
 
+    def __init_subclass__(cls, **kw) -> None:  # noqa: ANN003
+        super().__init_subclass__(**kw)
+        cls.periods = (*cls.periods, "stop_atr_period")
+
     def check_genomes(self, genomes: np.ndarray, where: str = "") -> None:
         names = self.param_names
         for name in self.periods:
             col = genomes[:, names.index(name)]
             self._fail((col < 1) | (col != np.round(col)), f"`{name}` must be a whole number >= 1", genomes, where)
-        for name in ("sl_points", "tp_points"):
+        for name in ("sl_points", "tp_points", "sl_atr", "tp_atr"):
             self._fail(genomes[:, names.index(name)] < 0, f"`{name}` must be >= 0", genomes, where)
         self.check_more(genomes, where)
 
@@ -52,6 +59,32 @@ class RuleStrategy(Strategy):
         names = self.param_names
         return (np.ascontiguousarray(genomes[:, names.index("sl_points")]),
                 np.ascontiguousarray(genomes[:, names.index("tp_points")]))
+
+    def _atr_args(self, data: SimData, genomes: np.ndarray) -> tuple:
+        """The batch kernels' ATR-stop arguments: ATR rows (each period once), a row per genome, the SL and
+        TP multiples and the symbol's point."""
+        from rayga.indicators._nb import atr_nb
+        from rayga.sim import _nb_state as S
+
+        names = self.param_names
+        sl_atr = np.ascontiguousarray(genomes[:, names.index("sl_atr")])
+        tp_atr = np.ascontiguousarray(genomes[:, names.index("tp_atr")])
+        periods = genomes[:, names.index("stop_atr_period")].astype(np.int64)
+        used = (sl_atr > 0) | (tp_atr > 0)
+        keys, idx = np.unique(np.where(used, periods, 0), return_inverse=True)
+        table = np.vstack([atr_nb(data.tf_high, data.tf_low, data.tf_close, int(p)) if p > 0
+                           else np.zeros(len(data.tf_close)) for p in keys])
+        return table, idx.reshape(-1).astype(np.int64), sl_atr, tp_atr, float(data.acct[S.A_POINT])
+
+    def pass_stops(self, data: SimData, genome: np.ndarray) -> tuple:
+        """SL/TP of one pass: points, or points per decision bar for ATR-scaled stops."""
+        from rayga.strategies._nb_rules import atr_points_nb
+
+        table, rows, sl_atr, tp_atr, point = self._atr_args(data, genome[None, :])
+        sl, tp = self.stops(genome)
+        atr = table[rows[0]]
+        return (atr_points_nb(atr, sl_atr[0], point) if sl_atr[0] > 0 else sl,
+                atr_points_nb(atr, tp_atr[0], point) if tp_atr[0] > 0 else tp)
 
     def signals(self, data: SimData, genome: np.ndarray) -> np.ndarray:
         """The decisions of one genome: the batch kernel's own rule, run alone."""
@@ -93,7 +126,7 @@ class RSIReversion(RuleStrategy):
         table = np.vstack([rsi_nb(data.tf_close, int(p)) for p in periods])
         sl, tp = self._stop_columns(genomes)
         rsi_batch_nb(_sim(data), table, rows.reshape(-1, 1).astype(np.int64), np.ascontiguousarray(genomes[:, 1]),
-                     np.ascontiguousarray(genomes[:, 2]), sl, tp, data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
+                     np.ascontiguousarray(genomes[:, 2]), sl, tp, *self._atr_args(data, genomes), data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
 class BollingerBreakout(RuleStrategy):
@@ -128,7 +161,7 @@ class BollingerBreakout(RuleStrategy):
                                                              stddev_nb(data.tf_close, int(p)))])
         rows = np.column_stack([2 * idx, 2 * idx + 1]).astype(np.int64)
         sl, tp = self._stop_columns(genomes)
-        bollinger_batch_nb(_sim(data), data.tf_close, table, rows, np.ascontiguousarray(genomes[:, 1]), sl, tp,
+        bollinger_batch_nb(_sim(data), data.tf_close, table, rows, np.ascontiguousarray(genomes[:, 1]), sl, tp, *self._atr_args(data, genomes),
                            data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
@@ -159,7 +192,7 @@ class DonchianBreakout(RuleStrategy):
         table = np.vstack([row for p in periods for row in donchian_nb(data.tf_high, data.tf_low, int(p))])
         rows = np.column_stack([2 * idx, 2 * idx + 1]).astype(np.int64)
         sl, tp = self._stop_columns(genomes)
-        two_line_batch_nb(_sim(data), data.tf_close, table, rows, 0, sl, tp, data.acct, np.empty(0, DEAL_DTYPE),
+        two_line_batch_nb(_sim(data), data.tf_close, table, rows, 0, sl, tp, *self._atr_args(data, genomes), data.acct, np.empty(0, DEAL_DTYPE),
                           np.empty(0), out)
 
 
@@ -196,7 +229,7 @@ class MACDCross(RuleStrategy):
         table = np.vstack([ema_nb(data.tf_close, int(p)) for p in periods])  # each EMA once per batch
         rows = idx.reshape(-1, 2).astype(np.int64)
         sl, tp = self._stop_columns(genomes)
-        macd_batch_nb(_sim(data), table, rows, np.ascontiguousarray(genomes[:, 2].astype(np.int64)), sl, tp,
+        macd_batch_nb(_sim(data), table, rows, np.ascontiguousarray(genomes[:, 2].astype(np.int64)), sl, tp, *self._atr_args(data, genomes),
                       data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 

@@ -63,7 +63,7 @@ class UserStrategy(Strategy):
                 raise ConfigError(f"strategy {self.name}: signal() must return an int8 array of {n} decisions "
                                   f"(got {getattr(sig, 'dtype', type(sig).__name__)} {getattr(sig, 'shape', '')})")
             sl, tp = self.stops(genome)
-            simulate_nb(*data.kernel_args(), sig, sl, tp, data.acct, st, deals, curve, out[g])
+            simulate_nb(*data.kernel_args(), sig, sl, tp, curve, curve, data.acct, st, deals, curve, out[g])
 
 
 def _import(spec: str):  # noqa: ANN202 - a module

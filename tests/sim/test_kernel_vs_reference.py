@@ -22,7 +22,8 @@ def run_both(md, account, signal, sl, tp):
     data = prepare(md, account)
     deals = np.zeros(2 * int(np.count_nonzero(signal)) + 4, DEAL_DTYPE)
     out = np.zeros(N_METRICS)
-    simulate_nb(*data.kernel_args(), signal, float(sl), float(tp), data.acct, np.empty(S.N_STATE), deals, np.empty(0), out)
+    simulate_nb(*data.kernel_args(), signal, float(sl), float(tp), np.empty(0), np.empty(0), data.acct,
+                np.empty(S.N_STATE), deals, np.empty(0), out)
     a = data.acct
     ref, ref_deals = simulate(
         data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start, data.m1_stop,

@@ -51,10 +51,10 @@ def test_batch_kernel_equals_the_single_pass_rule_and_the_per_tick_reference(nam
     out = np.zeros(len(METRICS))
     for i, genome in enumerate(genomes):
         signal = strategy.signals(data, genome)
-        single = run_signals(data, signal, *strategy.stops(genome)).metrics
+        sl, tp = strategy.pass_stops(data, genome)  # points, or points per decision bar (ATR-scaled)
+        single = run_signals(data, signal, sl, tp).metrics
         assert {m: table[m].iloc[i] for m in METRICS} == pytest.approx(single, rel=0, abs=0)
-        if i < 4:
-            sl, tp = strategy.stops(genome)
+        if i < 6 and np.ndim(sl) == 0 and np.ndim(tp) == 0:  # the per-tick reference takes stops in points
             reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
                          data.m1_stop, signal, sl, tp, data.acct, out)
             for j, m in enumerate(METRICS):
@@ -176,3 +176,26 @@ def test_a_user_strategy_file_reaches_rays_workers(tmp_path, capsys):
     want = local.drop(columns="pass").rename(columns={"combination": "pass"})[cols]
     want = want.assign(**{"pass": want["pass"].astype("int64")}).sort_values("pass").reset_index(drop=True)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_atr_scaled_stops_sit_k_atrs_from_each_entry(data):
+    from rayga.indicators import atr
+    from rayga.sim.engine import backtest
+
+    strategy = get_strategy("rsi_reversion")
+    genome = strategy.genome({"period": 7, "lower": 35, "upper": 65, "sl_points": 50, "sl_atr": 1.5,
+                              "tp_atr": 3.0, "stop_atr_period": 10})
+    result = backtest(None, strategy, genome, AccountConfig(), data)
+    deals = result.deals
+    a = atr(data.tf_high, data.tf_low, data.tf_close, 10)
+    checked = {"sl": 0, "tp": 0}
+    for i in range(1, len(deals)):
+        out, entry = deals.iloc[i], deals.iloc[i - 1]
+        if out["reason"] not in checked or entry["entry"] != "in":
+            continue
+        bar = int(np.searchsorted(data.m1_start, entry["m1_index"], side="right")) - 1
+        side = 1 if entry["type"] == "buy" else -1
+        mult = 1.5 if out["reason"] == "sl" else -3.0
+        assert out["price"] == pytest.approx(entry["price"] - side * mult * a[bar - 1], abs=1e-9)
+        checked[out["reason"]] += 1
+    assert checked["sl"] > 5 and checked["tp"] > 0  # 1.5 ATR stops (not 50 points) and 3 ATR targets were hit
