@@ -178,14 +178,19 @@ def _finish(path: Path, md: MarketData | None, summary: dict | None, announce: C
     if summary is not None:
         try:
             summary["overfitting"] = overfitting(run)
-        except (RaygaError, OSError, ValueError) as exc:
-            announce(f"warning: overfitting statistics not computed ({str(exc).splitlines()[0]})")
+        except Exception as exc:  # noqa: BLE001 - an extra statistic never costs the stored run
+            announce(f"warning: overfitting statistics not computed ({type(exc).__name__}: {_first_line(exc)})")
         write_json(path / SUMMARY, summary)
         run.summary = summary
     try:
         write_run_report(run)
-    except (RaygaError, OSError, ValueError) as exc:
-        announce(f"warning: report not written ({str(exc).splitlines()[0]}); run `rayga report {path}`")
+    except Exception as exc:  # noqa: BLE001 - the report never costs the stored run
+        announce(f"warning: report not written ({type(exc).__name__}: {_first_line(exc)}); run `rayga report {path}`")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def _forward(study: Study, results: pd.DataFrame, summary: dict, cache: dict) -> pd.DataFrame:
