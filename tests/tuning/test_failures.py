@@ -40,11 +40,12 @@ class RemoveNode(Callback):
     def on_trial_start(self, iteration, trials, trial, **info):  # noqa: ANN001, ANN003
         if trial.config["generation"] == 2 and not _REMOVAL["done"].is_set():
             _REMOVAL["done"].set()
-            threading.Timer(0.05, _REMOVAL["cluster"].remove_node, args=(_REMOVAL["node"],)).start()
+            # allow_graceful=False: the node dies at once, as a preempted machine does (no drain)
+            threading.Timer(0.05, _REMOVAL["cluster"].remove_node, args=(_REMOVAL["node"], False)).start()
 
 
 def test_worker_node_removed_while_it_holds_batches(tmp_path):
-    cfg = write_config(tmp_path, end="2022-12-31", timeframe="M15", population=256, seed=7)
+    cfg = write_config(tmp_path, end="2022-12-31", timeframe="M5", population=256, seed=7)  # seconds of work left
     from ray.cluster_utils import Cluster
 
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "include_dashboard": False})
@@ -65,7 +66,7 @@ def test_worker_node_removed_while_it_holds_batches(tmp_path):
 
 
 def test_driver_killed_then_the_same_command_resumes_bit_identical(tmp_path, capsys):
-    cfg = write_config(tmp_path, end="2022-12-31", timeframe="M15", population=128, seed=9)
+    cfg = write_config(tmp_path, end="2022-12-31", timeframe="M5", population=128, seed=9)  # long enough to kill
     out = tmp_path / "runs"
     args = ["optimize", str(cfg), "--out", str(out), "--workers", "2", "--quiet"]
     proc = subprocess.Popen([sys.executable, "-c", "from rayga.cli import run; run()", *args],
