@@ -108,15 +108,12 @@ def bollinger_batch_nb(sim, close, table, rows, deviation, sl, tp, atr_table, at
 
 
 @njit(cache=True, parallel=True)
-def two_line_batch_nb(sim, close, table, rows, kind, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
-                curve, out):
-    """Rules over two indicator rows: kind 0 = channel breakout (upper, lower), 1 = line cross (a, b)."""
+def channel_batch_nb(sim, close, table, rows, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
+                     curve, out):
+    """Donchian breakout per genome over its (upper, lower) rows of the shared table."""
     for g in prange(len(rows)):
         signal = np.zeros(table.shape[1], dtype=np.int8)
-        if kind == 0:
-            channel_breakout_nb(close, table[rows[g, 0]], table[rows[g, 1]], signal)
-        else:
-            line_cross_nb(table[rows[g, 0]], table[rows[g, 1]], signal)
+        channel_breakout_nb(close, table[rows[g, 0]], table[rows[g, 1]], signal)
         _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
                   out[g])
 

@@ -20,10 +20,6 @@ STOPS = (
 )
 
 
-def _sim(data: SimData) -> tuple:
-    return data.kernel_args()
-
-
 class RuleStrategy(Strategy):
     """Shared checks: whole-number periods >= 1 and non-negative stops; subclasses add their own."""
 
@@ -125,7 +121,7 @@ class RSIReversion(RuleStrategy):
         periods, rows = np.unique(genomes[:, 0].astype(np.int64), return_inverse=True)
         table = np.vstack([rsi_nb(data.tf_close, int(p)) for p in periods])
         sl, tp = self._stop_columns(genomes)
-        rsi_batch_nb(_sim(data), table, rows.reshape(-1, 1).astype(np.int64), np.ascontiguousarray(genomes[:, 1]),
+        rsi_batch_nb(data.kernel_args(), table, rows.reshape(-1, 1).astype(np.int64), np.ascontiguousarray(genomes[:, 1]),
                      np.ascontiguousarray(genomes[:, 2]), sl, tp, *self._atr_args(data, genomes), data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
@@ -161,7 +157,7 @@ class BollingerBreakout(RuleStrategy):
                                                              stddev_nb(data.tf_close, int(p)))])
         rows = np.column_stack([2 * idx, 2 * idx + 1]).astype(np.int64)
         sl, tp = self._stop_columns(genomes)
-        bollinger_batch_nb(_sim(data), data.tf_close, table, rows, np.ascontiguousarray(genomes[:, 1]), sl, tp, *self._atr_args(data, genomes),
+        bollinger_batch_nb(data.kernel_args(), data.tf_close, table, rows, np.ascontiguousarray(genomes[:, 1]), sl, tp, *self._atr_args(data, genomes),
                            data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
@@ -184,7 +180,7 @@ class DonchianBreakout(RuleStrategy):
 
     def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
         from rayga.indicators._nb import donchian_nb
-        from rayga.strategies._nb_rules import two_line_batch_nb
+        from rayga.strategies._nb_rules import channel_batch_nb
 
         if not len(genomes):
             return
@@ -192,7 +188,7 @@ class DonchianBreakout(RuleStrategy):
         table = np.vstack([row for p in periods for row in donchian_nb(data.tf_high, data.tf_low, int(p))])
         rows = np.column_stack([2 * idx, 2 * idx + 1]).astype(np.int64)
         sl, tp = self._stop_columns(genomes)
-        two_line_batch_nb(_sim(data), data.tf_close, table, rows, 0, sl, tp, *self._atr_args(data, genomes), data.acct, np.empty(0, DEAL_DTYPE),
+        channel_batch_nb(data.kernel_args(), data.tf_close, table, rows, sl, tp, *self._atr_args(data, genomes), data.acct, np.empty(0, DEAL_DTYPE),
                           np.empty(0), out)
 
 
@@ -229,7 +225,7 @@ class MACDCross(RuleStrategy):
         table = np.vstack([ema_nb(data.tf_close, int(p)) for p in periods])  # each EMA once per batch
         rows = idx.reshape(-1, 2).astype(np.int64)
         sl, tp = self._stop_columns(genomes)
-        macd_batch_nb(_sim(data), table, rows, np.ascontiguousarray(genomes[:, 2].astype(np.int64)), sl, tp, *self._atr_args(data, genomes),
+        macd_batch_nb(data.kernel_args(), table, rows, np.ascontiguousarray(genomes[:, 2].astype(np.int64)), sl, tp, *self._atr_args(data, genomes),
                       data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
