@@ -235,10 +235,81 @@ def descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price
             return
 
 
+@njit(cache=True, _nrt=False, inline="always")
+def fast_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min):
+    """`tick_nb` for an MT5-stops position with its profit in the account currency, on values in
+    registers: the same tests and arithmetic (identical figures). `px` is Bid for a long, Ask for a
+    short. Returns (exit: 0 none, DEAL_SL, DEAL_TP or DEAL_STOP_OUT, peak, dd, rel, eq_min)."""
+    if sl > 0 and d * (px - sl) <= 0:
+        return DEAL_SL, peak, dd, rel, eq_min
+    if tp > 0 and d * (px - tp) >= 0:
+        return DEAL_TP, peak, dd, rel, eq_min
+    eq = base + d * (px - entry) * units
+    if eq * 100.0 <= so_margin:
+        return DEAL_STOP_OUT, peak, dd, rel, eq_min
+    if eq > peak:  # drawdown_point_nb
+        peak = eq
+    else:
+        drop = peak - eq
+        dd = max(dd, drop)
+        if peak > 0:
+            rel = max(rel, drop / peak)
+    eq_min = min(eq_min, eq)
+    return 0, peak, dd, rel, eq_min
+
+
+@njit(cache=True, _nrt=False)
+def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first, j_start, j_stop):
+    """`descend_nb` for an MT5-stops position whose profit needs no conversion: the position and the
+    equity drawdown state stay in registers through the ticks (written back when it ends or exits)."""
+    d = st[S.DIR]
+    entry = st[S.ENTRY]
+    sl = st[S.SL]
+    tp = st[S.TP]
+    base = st[S.BAL] + st[S.SWAP]
+    units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
+    so_margin = acct[S.A_STOP_OUT] * st[S.MARGIN]
+    peak, dd, rel, eq_min = st[S.EQ_PEAK], st[S.EQ_DD], st[S.EQ_DD_REL], st[S.EQ_MIN]
+    short = 1.0 if d < 0 else 0.0  # prices seen: Bid for a long, Ask (Bid + spread) for a short
+    why = 0
+    px = 0.0
+    at_open = False
+    j = j_start
+    while j < j_stop:
+        add = short * spread_price[j]
+        first = m1_low[j] if low_first[j] else m1_high[j]
+        second = m1_high[j] if low_first[j] else m1_low[j]
+        px = m1_open[j] + add
+        at_open = True
+        why, peak, dd, rel, eq_min = fast_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min)
+        if why != 0:
+            break
+        px = first + add
+        at_open = False
+        why, peak, dd, rel, eq_min = fast_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min)
+        if why != 0:
+            break
+        px = second + add
+        why, peak, dd, rel, eq_min = fast_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min)
+        if why != 0:
+            break
+        px = m1_close[j] + add
+        why, peak, dd, rel, eq_min = fast_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min)
+        if why != 0:
+            break
+        j += 1
+    st[S.EQ_PEAK], st[S.EQ_DD], st[S.EQ_DD_REL], st[S.EQ_MIN] = peak, dd, rel, eq_min
+    if why == DEAL_SL or why == DEAL_TP:
+        level = sl if why == DEAL_SL else tp
+        close_nb(st, acct, deals, j, stop_fill_nb(level, px, at_open, int(acct[S.A_FILL])), why)
+    elif why == DEAL_STOP_OUT:
+        close_nb(st, acct, deals, j, px, DEAL_STOP_OUT)
+
+
 @njit(cache=True, inline="always")
 def reset_state_nb(st, acct):
-    """Fresh state of a pass in the work array `st` (length N_STATE)."""
-    st[:] = 0.0
+    """Fresh state of a pass in the work array `st` (length N_STATE; the scratch area is left as is)."""
+    st[:S.SCRATCH] = 0.0
     dep = acct[S.A_DEPOSIT]
     st[S.BAL] = dep
     st[S.EQ_PEAK] = dep

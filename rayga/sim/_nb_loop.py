@@ -18,6 +18,7 @@ from rayga.sim._nb import (
     conv_nb,
     descend_nb,
     execute_nb,
+    fast_descend_nb,
     reset_state_nb,
     rollover_nb,
     vbt_bar_stop_nb,
@@ -71,38 +72,143 @@ def write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn):
     st[S.SH_N] = sn
 
 
+@njit(cache=True, _nrt=False, inline="always")
+def bar_return_nb(eq, last, s1, s2, sn):
+    """Add the bar's equity log return to the Sharpe sums; unchanged bars skipped as in MT5."""
+    if eq != last and eq > 0 and last > 0:
+        r = log1p_nb((eq - last) / last)
+        s1 += r
+        s2 += r * r
+        sn += 1
+    return s1, s2, sn
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def run_returns_nb(p1, p0, a1, a0, sa, entry, base, du, buf):
+    """buf[t] = the equity log return of a quiet bar closing at p1[t] (+ sa x a1[t], the closing spread,
+    for a short: sa = 1) after one closing at p0[t] (+ sa x a0[t]); NaN where |change| >= 1 %, where
+    the series is not accurate. Equity = base + (price - entry) x du, positive on quiet bars. Nothing
+    runs from one bar to the next: LLVM computes it in SIMD lanes (strict IEEE arithmetic)."""
+    for t in range(len(buf)):
+        eq = base + ((p1[t] + sa * a1[t]) - entry) * du
+        prev = base + ((p0[t] + sa * a0[t]) - entry) * du
+        x = (eq - prev) / prev
+        x2 = x * x
+        x3 = x2 * x
+        x5 = x3 * x2
+        r = ((x * (1.0 - 0.5 * x) + x3 * (1.0 / 3.0 - 0.25 * x))
+             + (x5 * (0.2 - x * (1.0 / 6.0)) + x5 * x2 * (1.0 / 7.0)))  # log1p_nb's series
+        buf[t] = r if abs(x) < 0.01 else np.nan
+
+
+@njit(cache=True, _nrt=False)
+def sum_returns_nb(buf):
+    """(sum r, sum r^2, count of r != 0) over buf, in four interleaved partial sums (a fixed order)."""
+    a0 = a1 = a2 = a3 = 0.0
+    q0 = q1 = q2 = q3 = 0.0
+    n0 = n1 = n2 = n3 = 0
+    m = len(buf)
+    i = 0
+    while i + 3 < m:
+        r0, r1, r2, r3 = buf[i], buf[i + 1], buf[i + 2], buf[i + 3]
+        a0 += r0
+        a1 += r1
+        a2 += r2
+        a3 += r3
+        q0 += r0 * r0
+        q1 += r1 * r1
+        q2 += r2 * r2
+        q3 += r3 * r3
+        n0 += r0 != 0.0
+        n1 += r1 != 0.0
+        n2 += r2 != 0.0
+        n3 += r3 != 0.0
+        i += 4
+    while i < m:
+        a0 += buf[i]
+        q0 += buf[i] * buf[i]
+        n0 += buf[i] != 0.0
+        i += 1
+    return (a0 + a1) + (a2 + a3), (q0 + q1) + (q2 + q3), float((n0 + n1) + (n2 + n3))
+
+
+@njit(cache=True, _nrt=False, inline="never")
+def returns_run_nb(px, add, short, entry, base, du, buf):
+    """Sums of the per-bar equity log returns of bars 1..m-1 of a quiet stretch whose closing prices
+    are `px` (+ `add` for a short), chunk by chunk through `buf`. A bar's return is nonzero exactly
+    where its equity changed (the count MT5's Sharpe ratio divides by). Returns (sum r, sum r^2,
+    count, ok); ok is False where some |change| >= 1 % (the caller redoes the stretch with log1p)."""
+    sa = 1.0 if short else 0.0  # px + 0.0 x add == px exactly
+    s1 = 0.0
+    s2 = 0.0
+    sn = 0.0
+    m = len(px)
+    i = 1
+    while i < m:
+        c = min(m - i, len(buf))
+        run_returns_nb(px[i:i + c], px[i - 1:i - 1 + c], add[i:i + c], add[i - 1:i - 1 + c], sa, entry, base, du,
+                       buf[:c])
+        r1, r2, rn = sum_returns_nb(buf[:c])
+        if r1 != r1:
+            return s1, s2, sn, False
+        s1 += r1
+        s2 += r2
+        sn += rn
+        i += c
+    return s1, s2, sn, True
+
+
 @njit(cache=True, _nrt=False, inline="never")
 def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough, eq_min, last, s1, s2, sn,
-             signal, swap_units, has_swap, adverse_arr, favour_arr, close_arr, close_add, curve):
-    """Bars k, k + 1, ... of an open position with a linear profit conversion while nothing happens in
-    them: no decision or rollover on their first tick, no stop, take-profit or stop-out level in reach,
-    no new equity high. Each is settled exactly as the full loop settles such a bar (the same arithmetic:
-    identical figures) in a tight loop of its own. Returns the first bar that is not quiet."""
-    while k < n:
-        if (k > 0 and signal[k - 1] != 0) or (has_swap and swap_units[k] > 0):
+             signal, swap_units, has_swap, adverse_arr, favour_arr, close_arr, close_add, curve, scratch):
+    """Bars k, k + 1, ... (k >= 1) of an open position with a linear profit conversion while nothing
+    happens in them: no decision or rollover on their first tick, no stop, take-profit or stop-out level
+    in reach, no new equity high. Settled as the full loop settles such a bar, in two tight loops: a scan
+    for the stretch's end with its lowest equity (the same arithmetic as the full loop: identical
+    figures), then the Sharpe sums of its bars (`returns_run_nb`; equal to the bar-by-bar sums to
+    rounding, ~1e-15 relative). Returns the first bar that is not quiet."""
+    du = d * units  # d = +-1: base + (p - entry) x du == base + d x (p - entry) x units, bit for bit
+    sl_d = d * sl_px if sl_px > 0 else -np.inf  # a stop is in reach where d x adverse <= d x sl
+    tp_d = d * tp_px if tp_px > 0 else np.inf
+    lo = np.inf
+    j = k
+    while j < n:
+        e_min = base + (adverse_arr[j] - entry) * du
+        e_max = base + (favour_arr[j] - entry) * du
+        if ((signal[j - 1] != 0) | (d * adverse_arr[j] <= sl_d) | (d * favour_arr[j] >= tp_d)
+                | (e_min * 100.0 <= so_margin) | (e_max > peak) | (has_swap and swap_units[j] > 0)):
             break
-        adverse = adverse_arr[k]
-        favour = favour_arr[k]
-        if (sl_px > 0 and d * (adverse - sl_px) <= 0) or (tp_px > 0 and d * (favour - tp_px) >= 0):
-            break
-        e_min = base + d * (adverse - entry) * units
-        e_max = base + d * (favour - entry) * units
-        if e_min * 100.0 <= so_margin or e_max > peak:
-            break
-        trough = min(trough, e_min)
-        eq_min = min(eq_min, e_min)
-        px = close_arr[k] if d > 0 else close_arr[k] + close_add[k]
-        eq = base + d * (px - entry) * units
-        if eq != last and eq > 0 and last > 0:
-            r = log1p_nb((eq - last) / last)
-            s1 += r
-            s2 += r * r
-            sn += 1
-        last = eq
-        if k < len(curve):
-            curve[k] = eq
-        k += 1
-    return k, trough, eq_min, last, s1, s2, sn
+        lo = min(lo, e_min)
+        j += 1
+    if j == k:
+        return k, trough, eq_min, last, s1, s2, sn
+    trough = min(trough, lo)
+    eq_min = min(eq_min, lo)
+    short = d < 0
+    px = close_arr[k] + close_add[k] if short else close_arr[k]
+    eq = base + (px - entry) * du
+    s1, s2, sn = bar_return_nb(eq, last, s1, s2, sn)
+    if len(curve) > 0:
+        curve[k] = eq
+    if j - k > 1:
+        r1, r2, rn, ok = returns_run_nb(close_arr[k:j], close_add[k:j], short, entry, base, du, scratch)
+        if ok:
+            s1 += r1
+            s2 += r2
+            sn += rn
+        else:
+            for i in range(k + 1, j):
+                last = eq
+                px = close_arr[i] + close_add[i] if short else close_arr[i]
+                eq = base + (px - entry) * du
+                s1, s2, sn = bar_return_nb(eq, last, s1, s2, sn)
+        if len(curve) > 0:  # a report's equity curve (the sums above do not depend on it)
+            for i in range(k + 1, j):
+                px = close_arr[i] + close_add[i] if short else close_arr[i]
+                curve[i] = base + (px - entry) * du
+        px = close_arr[j - 1] + close_add[j - 1] if short else close_arr[j - 1]
+        eq = base + (px - entry) * du
+    return j, trough, eq_min, eq, s1, s2, sn
 
 
 @njit(cache=True, _nrt=False)
@@ -132,11 +238,11 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
             if d > 0:
                 k, trough, eq_min, last, s1, s2, sn = quiet_nb(
                     k, n, d, entry, base, units, sl_px, tp_px, so * margin, peak, trough, eq_min, last, s1, s2, sn,
-                    signal, swap_units, has_swap, tf_low, tf_high, tf_close, close_spread, curve)
+                    signal, swap_units, has_swap, tf_low, tf_high, tf_close, close_spread, curve, st[S.SCRATCH:])
             else:
                 k, trough, eq_min, last, s1, s2, sn = quiet_nb(
                     k, n, d, entry, base, units, sl_px, tp_px, so * margin, peak, trough, eq_min, last, s1, s2, sn,
-                    signal, swap_units, has_swap, ask_high, ask_low, tf_close, close_spread, curve)
+                    signal, swap_units, has_swap, ask_high, ask_low, tf_close, close_spread, curve, st[S.SCRATCH:])
             if k >= n:
                 break
         sig = signal[k - 1] if k > 0 else 0
@@ -182,8 +288,12 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
             if needs:
                 dd, rel = settle_nb(peak, trough, dd, rel)
                 write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
-                descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first,
-                           m1_start[k], m1_stop[k])
+                if fast:
+                    fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first,
+                                    m1_start[k], m1_stop[k])
+                else:
+                    descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first,
+                               m1_start[k], m1_stop[k])
                 d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
                 peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
                 trough = peak
@@ -206,11 +316,7 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
                 eq = base + d * (px - entry) * units
             else:
                 eq = base + d * (px - entry) * units * conv_nb(pconv, px)
-        if eq != last and eq > 0 and last > 0:  # per-bar log return; unchanged bars skipped as in MT5
-            r = log1p_nb((eq - last) / last)
-            s1 += r
-            s2 += r * r
-            sn += 1
+        s1, s2, sn = bar_return_nb(eq, last, s1, s2, sn)
         last = eq
         if k < len(curve):
             curve[k] = eq

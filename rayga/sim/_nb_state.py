@@ -30,7 +30,9 @@ SH_N = 25
 LAST_EQ = 26
 DEALS = 27
 ENTRY_M1 = 28
-N_STATE = 29
+SCRATCH = 29  # first slot of a scratch area: per-bar log returns of a quiet stretch, in chunks
+N_SCRATCH = 256
+N_STATE = SCRATCH + N_SCRATCH
 
 # Account vector (float64), shared by every pass of a batch.
 A_DEPOSIT = 0
