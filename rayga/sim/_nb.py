@@ -277,6 +277,20 @@ def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_
     j = j_start
     while j < j_stop:
         add = short * spread_price[j]
+        adverse = (m1_low[j] if d > 0 else m1_high[j]) + add
+        favour = (m1_high[j] if d > 0 else m1_low[j]) + add
+        if not ((sl > 0 and d * (adverse - sl) <= 0) or (tp > 0 and d * (favour - tp) >= 0)):
+            e_lo = base + d * (adverse - entry) * units
+            if e_lo * 100.0 > so_margin and base + d * (favour - entry) * units <= peak:
+                # no tick of this M1 bar exits or makes a new high: its four ticks' drawdown bookkeeping
+                # reduces to its adverse extreme's (the same values: max and min over monotone figures)
+                drop = peak - e_lo
+                dd = max(dd, drop)
+                if peak > 0:
+                    rel = max(rel, drop / peak)
+                eq_min = min(eq_min, e_lo)
+                j += 1
+                continue
         first = m1_low[j] if low_first[j] else m1_high[j]
         second = m1_high[j] if low_first[j] else m1_low[j]
         px = m1_open[j] + add

@@ -83,34 +83,68 @@ def bar_return_nb(eq, last, s1, s2, sn):
     return s1, s2, sn
 
 
+CHUNK = 64  # bars per step of the quiet scan (scratch: returns, flags, lowest equities)
+
+
+@njit(cache=True, _nrt=False, inline="always", error_model="numpy")
+def chunk_bar_nb(a, f, sig, p1, p0, d, entry, base, du, sl_d, tp_d, so_margin, peak):
+    """One bar of `chunk_nb`: (something happens, lowest equity, equity log return)."""
+    e_min = base + (a - entry) * du
+    e_max = base + (f - entry) * du
+    bad = (sig != 0) | (d * a <= sl_d) | (d * f >= tp_d) | (e_min * 100.0 <= so_margin) | (e_max > peak)
+    eq = base + (p1 - entry) * du
+    prev = base + (p0 - entry) * du
+    x = (eq - prev) / prev
+    x2 = x * x
+    x3 = x2 * x
+    x5 = x3 * x2
+    r = ((x * (1.0 - 0.5 * x) + x3 * (1.0 / 3.0 - 0.25 * x))
+         + (x5 * (0.2 - x * (1.0 / 6.0)) + x5 * x2 * (1.0 / 7.0)))  # log1p_nb's series
+    return bad, e_min, r if abs(x) < 0.01 else np.nan
+
+
 @njit(cache=True, _nrt=False, error_model="numpy")
-def run_returns_nb(p1, p0, a1, a0, sa, entry, base, du, buf):
-    """buf[t] = the equity log return of a quiet bar closing at p1[t] (+ sa x a1[t], the closing spread,
-    for a short: sa = 1) after one closing at p0[t] (+ sa x a0[t]); NaN where |change| >= 1 %, where
-    the series is not accurate. Equity = base + (price - entry) x du, positive on quiet bars. Nothing
-    runs from one bar to the next: LLVM computes it in SIMD lanes (strict IEEE arithmetic)."""
-    for t in range(len(buf)):
-        eq = base + ((p1[t] + sa * a1[t]) - entry) * du
-        prev = base + ((p0[t] + sa * a0[t]) - entry) * du
-        x = (eq - prev) / prev
-        x2 = x * x
-        x3 = x2 * x
-        x5 = x3 * x2
-        r = ((x * (1.0 - 0.5 * x) + x3 * (1.0 / 3.0 - 0.25 * x))
-             + (x5 * (0.2 - x * (1.0 / 6.0)) + x5 * x2 * (1.0 / 7.0)))  # log1p_nb's series
-        buf[t] = r if abs(x) < 0.01 else np.nan
+def chunk_nb(adv, fav, sig, swap, px, has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak, ret, flag, low):
+    """For each bar t of a chunk (arrays sliced at the chunk's first bar; sig and px from one bar
+    earlier): flag[t] = 1 where something happens in it (a decision or rollover on its first tick, a
+    stop, take-profit or stop-out level in reach, a possible new equity high: the full loop's tests with
+    the same arithmetic), low[t] its lowest equity (at the adverse extreme), ret[t] its equity log return
+    (closing price px[t + 1] against px[t]; NaN where |change| >= 1 %, where the series is not
+    accurate). No branch and nothing carried from bar to bar: LLVM runs it in SIMD lanes (strict IEEE
+    arithmetic, so the figures do not depend on how it is compiled). It reads only the arrays it needs:
+    memory traffic, not arithmetic, bounds it."""
+    if has_swap:
+        for t in range(len(ret)):
+            bad, low[t], ret[t] = chunk_bar_nb(adv[t], fav[t], sig[t], px[t + 1], px[t], d, entry, base, du, sl_d,
+                                               tp_d, so_margin, peak)
+            flag[t] = 1.0 if bad | (swap[t] > 0) else 0.0
+    else:
+        for t in range(len(ret)):
+            bad, low[t], ret[t] = chunk_bar_nb(adv[t], fav[t], sig[t], px[t + 1], px[t], d, entry, base, du, sl_d,
+                                               tp_d, so_margin, peak)
+            flag[t] = 1.0 if bad else 0.0
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def first_flag_nb(flag):
+    t = 0
+    while t < len(flag) and flag[t] == 0.0:
+        t += 1
+    return t
 
 
 @njit(cache=True, _nrt=False)
-def sum_returns_nb(buf):
-    """(sum r, sum r^2, count of r != 0) over buf, in four interleaved partial sums (a fixed order)."""
+def sum_chunk_nb(ret, low, m):
+    """(sum r, sum r^2, count of r != 0, lowest equity) over the first m bars of a chunk, in four
+    interleaved partial sums (a fixed order). A bar's return is nonzero exactly where its equity changed
+    (the count MT5's Sharpe ratio divides by)."""
     a0 = a1 = a2 = a3 = 0.0
     q0 = q1 = q2 = q3 = 0.0
     n0 = n1 = n2 = n3 = 0
-    m = len(buf)
+    lo = np.inf
     i = 0
     while i + 3 < m:
-        r0, r1, r2, r3 = buf[i], buf[i + 1], buf[i + 2], buf[i + 3]
+        r0, r1, r2, r3 = ret[i], ret[i + 1], ret[i + 2], ret[i + 3]
         a0 += r0
         a1 += r1
         a2 += r2
@@ -123,97 +157,78 @@ def sum_returns_nb(buf):
         n1 += r1 != 0.0
         n2 += r2 != 0.0
         n3 += r3 != 0.0
+        lo = min(lo, min(min(low[i], low[i + 1]), min(low[i + 2], low[i + 3])))
         i += 4
     while i < m:
-        a0 += buf[i]
-        q0 += buf[i] * buf[i]
-        n0 += buf[i] != 0.0
+        a0 += ret[i]
+        q0 += ret[i] * ret[i]
+        n0 += ret[i] != 0.0
+        lo = min(lo, low[i])
         i += 1
-    return (a0 + a1) + (a2 + a3), (q0 + q1) + (q2 + q3), float((n0 + n1) + (n2 + n3))
-
-
-@njit(cache=True, _nrt=False, inline="never")
-def returns_run_nb(px, add, short, entry, base, du, buf):
-    """Sums of the per-bar equity log returns of bars 1..m-1 of a quiet stretch whose closing prices
-    are `px` (+ `add` for a short), chunk by chunk through `buf`. A bar's return is nonzero exactly
-    where its equity changed (the count MT5's Sharpe ratio divides by). Returns (sum r, sum r^2,
-    count, ok); ok is False where some |change| >= 1 % (the caller redoes the stretch with log1p)."""
-    sa = 1.0 if short else 0.0  # px + 0.0 x add == px exactly
-    s1 = 0.0
-    s2 = 0.0
-    sn = 0.0
-    m = len(px)
-    i = 1
-    while i < m:
-        c = min(m - i, len(buf))
-        run_returns_nb(px[i:i + c], px[i - 1:i - 1 + c], add[i:i + c], add[i - 1:i - 1 + c], sa, entry, base, du,
-                       buf[:c])
-        r1, r2, rn = sum_returns_nb(buf[:c])
-        if r1 != r1:
-            return s1, s2, sn, False
-        s1 += r1
-        s2 += r2
-        sn += rn
-        i += c
-    return s1, s2, sn, True
+    return (a0 + a1) + (a2 + a3), (q0 + q1) + (q2 + q3), float((n0 + n1) + (n2 + n3)), lo
 
 
 @njit(cache=True, _nrt=False, inline="never")
 def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough, eq_min, last, s1, s2, sn,
-             signal, swap_units, has_swap, adverse_arr, favour_arr, close_arr, close_add, curve, scratch):
+             signal, swap_units, has_swap, adverse_arr, favour_arr, close_px, curve, scratch):
     """Bars k, k + 1, ... (k >= 1) of an open position with a linear profit conversion while nothing
     happens in them: no decision or rollover on their first tick, no stop, take-profit or stop-out level
-    in reach, no new equity high. Settled as the full loop settles such a bar, in two tight loops: a scan
-    for the stretch's end with its lowest equity (the same arithmetic as the full loop: identical
-    figures), then the Sharpe sums of its bars (`returns_run_nb`; equal to the bar-by-bar sums to
-    rounding, ~1e-15 relative). Returns the first bar that is not quiet."""
+    in reach, no new equity high. Settled as the full loop settles such a bar (the same tests and
+    lowest equities: identical figures but for the Sharpe sums' order of addition, ~1e-15 relative),
+    CHUNK bars at a time (`chunk_nb`, in SIMD lanes). Returns the first bar that is not quiet."""
     du = d * units  # d = +-1: base + (p - entry) x du == base + d x (p - entry) x units, bit for bit
     sl_d = d * sl_px if sl_px > 0 else -np.inf  # a stop is in reach where d x adverse <= d x sl
     tp_d = d * tp_px if tp_px > 0 else np.inf
-    lo = np.inf
-    j = k
-    while j < n:
-        e_min = base + (adverse_arr[j] - entry) * du
-        e_max = base + (favour_arr[j] - entry) * du
-        if ((signal[j - 1] != 0) | (d * adverse_arr[j] <= sl_d) | (d * favour_arr[j] >= tp_d)
-                | (e_min * 100.0 <= so_margin) | (e_max > peak) | (has_swap and swap_units[j] > 0)):
-            break
-        lo = min(lo, e_min)
-        j += 1
-    if j == k:
+    # bar k alone: its return is against `last`, the equity carried in
+    e_min = base + (adverse_arr[k] - entry) * du
+    e_max = base + (favour_arr[k] - entry) * du
+    if ((signal[k - 1] != 0) | (d * adverse_arr[k] <= sl_d) | (d * favour_arr[k] >= tp_d)
+            | (e_min * 100.0 <= so_margin) | (e_max > peak) | (has_swap and swap_units[k] > 0)):
         return k, trough, eq_min, last, s1, s2, sn
+    lo = e_min
+    eq = base + (close_px[k] - entry) * du
+    s1, s2, sn = bar_return_nb(eq, last, s1, s2, sn)
+    ret, flag, low = scratch[:CHUNK], scratch[CHUNK:2 * CHUNK], scratch[2 * CHUNK:3 * CHUNK]
+    t1 = 0.0
+    t2 = 0.0
+    tn = 0.0
+    j = k + 1
+    size = CHUNK // 4  # most stretches are short: chunks grow 16, 32, 64 bars (less work past the end)
+    while j < n:
+        c = min(size, n - j)
+        size = min(2 * size, CHUNK)
+        chunk_nb(adverse_arr[j:j + c], favour_arr[j:j + c], signal[j - 1:j - 1 + c], swap_units[j:j + c],
+                 close_px[j - 1:j + c], has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak, ret[:c], flag[:c],
+                 low[:c])
+        m = first_flag_nb(flag[:c])
+        r1, r2, rn, lc = sum_chunk_nb(ret, low, m)
+        t1 += r1
+        t2 += r2
+        tn += rn
+        lo = min(lo, lc)
+        j += m
+        if m < c:
+            break
     trough = min(trough, lo)
     eq_min = min(eq_min, lo)
-    short = d < 0
-    px = close_arr[k] + close_add[k] if short else close_arr[k]
-    eq = base + (px - entry) * du
-    s1, s2, sn = bar_return_nb(eq, last, s1, s2, sn)
-    if len(curve) > 0:
-        curve[k] = eq
-    if j - k > 1:
-        r1, r2, rn, ok = returns_run_nb(close_arr[k:j], close_add[k:j], short, entry, base, du, scratch)
-        if ok:
-            s1 += r1
-            s2 += r2
-            sn += rn
-        else:
-            for i in range(k + 1, j):
-                last = eq
-                px = close_arr[i] + close_add[i] if short else close_arr[i]
-                eq = base + (px - entry) * du
-                s1, s2, sn = bar_return_nb(eq, last, s1, s2, sn)
-        if len(curve) > 0:  # a report's equity curve (the sums above do not depend on it)
-            for i in range(k + 1, j):
-                px = close_arr[i] + close_add[i] if short else close_arr[i]
-                curve[i] = base + (px - entry) * du
-        px = close_arr[j - 1] + close_add[j - 1] if short else close_arr[j - 1]
-        eq = base + (px - entry) * du
-    return j, trough, eq_min, eq, s1, s2, sn
+    if t1 == t1:
+        s1 += t1
+        s2 += t2
+        sn += tn
+    else:  # some bar changed the equity by >= 1 %: log1p bar by bar
+        for i in range(k + 1, j):
+            last = eq
+            eq = base + (close_px[i] - entry) * du
+            s1, s2, sn = bar_return_nb(eq, last, s1, s2, sn)
+    if len(curve) > 0:  # a report's equity curve (the sums above do not depend on it)
+        for i in range(k, j):
+            curve[i] = base + (close_px[i] - entry) * du
+    return j, trough, eq_min, base + (close_px[j - 1] - entry) * du, s1, s2, sn
 
 
 @njit(cache=True, _nrt=False)
 def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop,
-                tf_open, tf_close, open_spread, close_spread, tf_high, tf_low, ask_high, ask_low,
+                tf_open, tf_close, open_spread, close_ask, tf_high, tf_low, ask_high, ask_low,
                 long_drop, short_drop, swap_units, signal, sl, tp, sl_bar, tp_bar, acct, st, deals, curve, out):
     """Simulate one pass over all timeframe bars; metrics go to `out`, deals to `deals` (if sized), the
     equity at each bar's close to `curve` (if sized: a report's equity curve; empty in batches).
@@ -238,11 +253,11 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
             if d > 0:
                 k, trough, eq_min, last, s1, s2, sn = quiet_nb(
                     k, n, d, entry, base, units, sl_px, tp_px, so * margin, peak, trough, eq_min, last, s1, s2, sn,
-                    signal, swap_units, has_swap, tf_low, tf_high, tf_close, close_spread, curve, st[S.SCRATCH:])
+                    signal, swap_units, has_swap, tf_low, tf_high, tf_close, curve, st[S.SCRATCH:])
             else:
                 k, trough, eq_min, last, s1, s2, sn = quiet_nb(
                     k, n, d, entry, base, units, sl_px, tp_px, so * margin, peak, trough, eq_min, last, s1, s2, sn,
-                    signal, swap_units, has_swap, ask_high, ask_low, tf_close, close_spread, curve, st[S.SCRATCH:])
+                    signal, swap_units, has_swap, ask_high, ask_low, close_ask, curve, st[S.SCRATCH:])
             if k >= n:
                 break
         sig = signal[k - 1] if k > 0 else 0
@@ -311,7 +326,7 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
                     trough = e_max
         eq = bal
         if d != 0.0:
-            px = tf_close[k] if d > 0 else tf_close[k] + close_spread[k]
+            px = tf_close[k] if d > 0 else close_ask[k]
             if lin:
                 eq = base + d * (px - entry) * units
             else:

@@ -57,7 +57,7 @@ class SimData:
     tf_low: np.ndarray
     tf_close: np.ndarray
     open_spread: np.ndarray
-    close_spread: np.ndarray
+    close_ask: np.ndarray  # the Ask at each bar's close (close + the last M1 bar's spread)
     ask_high: np.ndarray
     ask_low: np.ndarray
     long_drop: np.ndarray
@@ -90,7 +90,7 @@ class SimData:
     def kernel_args(self) -> tuple:
         """Positional arguments shared by every simulation kernel, in their order."""
         return (self.m1_open, self.m1_high, self.m1_low, self.m1_close, self.spread_price, self.low_first,
-                self.m1_start, self.m1_stop, self.tf_open, self.tf_close, self.open_spread, self.close_spread,
+                self.m1_start, self.m1_stop, self.tf_open, self.tf_close, self.open_spread, self.close_ask,
                 self.tf_high, self.tf_low, self.ask_high, self.ask_low,
                 self.long_drop, self.short_drop, self.swap_units)
 
@@ -123,6 +123,6 @@ def prepare(md: MarketData, account: AccountConfig, modelling: str = "m1_ohlc") 
         m1_time=m1.time, m1_open=m1.open, m1_high=m1.high, m1_low=m1.low, m1_close=m1.close, spread_price=spread_price,
         low_first=low_first, m1_start=bars.m1_start, m1_stop=bars.m1_stop,
         tf_open=bars.open, tf_high=bars.high, tf_low=bars.low, tf_close=bars.close,
-        open_spread=spread_price[bars.m1_start], close_spread=spread_price[bars.m1_stop - 1],
+        open_spread=spread_price[bars.m1_start], close_ask=bars.close + spread_price[bars.m1_stop - 1],
         ask_high=ask_high, ask_low=ask_low, long_drop=long_drop, short_drop=short_drop, swap_units=swap_units(bars.time, md.server_tz),
         acct=account.vector(md.symbol, len(bars) / years))

@@ -29,12 +29,12 @@ def cross_signal_nb(fast, slow):
 
 @njit(cache=True, parallel=True)
 def ma_cross_batch_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop,
-                      tf_open, tf_close, open_spread, close_spread, tf_high, tf_low, ask_high, ask_low, long_drop, short_drop, swap_units, ma_table, fast_row, slow_row, sl, tp,
+                      tf_open, tf_close, open_spread, close_ask, tf_high, tf_low, ask_high, ask_low, long_drop, short_drop, swap_units, ma_table, fast_row, slow_row, sl, tp,
                       acct, deals, curve, out):
     """One pass per genome g: MA-cross signals from shared indicator rows, then the simulation."""
     for g in prange(len(fast_row)):
         st = np.empty(N_STATE)
         signal = cross_signal_nb(ma_table[fast_row[g]], ma_table[slow_row[g]])
         simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop,
-                    tf_open, tf_close, open_spread, close_spread, tf_high, tf_low, ask_high, ask_low, long_drop, short_drop, swap_units, signal, sl[g], tp[g], np.empty(0), np.empty(0), acct,
+                    tf_open, tf_close, open_spread, close_ask, tf_high, tf_low, ask_high, ask_low, long_drop, short_drop, swap_units, signal, sl[g], tp[g], np.empty(0), np.empty(0), acct,
                     st, deals, curve, out[g])
