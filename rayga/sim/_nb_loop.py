@@ -13,6 +13,7 @@ from numba import njit
 
 from rayga.sim import _nb_state as S
 from rayga.sim import enums as E
+from rayga.sim._nb_prefetch import prefetch_bar_nb
 from rayga.sim._nb import (
     close_nb,
     conv_nb,
@@ -170,7 +171,7 @@ def sum_chunk_nb(ret, low, m):
 
 @njit(cache=True, _nrt=False, inline="never")
 def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough, eq_min, last, s1, s2, sn,
-             signal, swap_units, has_swap, adverse_arr, favour_arr, close_px, curve, scratch):
+             signal, swap_units, has_swap, adverse_arr, favour_arr, close_px, curve, scratch, pf):
     """Bars k, k + 1, ... (k >= 1) of an open position with a linear profit conversion while nothing
     happens in them: no decision or rollover on their first tick, no stop, take-profit or stop-out level
     in reach, no new equity high. Settled as the full loop settles such a bar (the same tests and
@@ -201,6 +202,9 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
                  close_px[j - 1:j + c], has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak, ret[:c], flag[:c],
                  low[:c])
         m = first_flag_nb(flag[:c])
+        if m < c:  # the stretch ends at bar j + m: start loading what the full loop reads there
+            prefetch_bar_nb(j + m, pf[0], pf[1], swap_units, pf[2], pf[3], pf[4], pf[5], pf[6], pf[7], pf[8], pf[9],
+                            pf[10])
         r1, r2, rn, lc = sum_chunk_nb(ret, low, m)
         t1 += r1
         t2 += r2
@@ -247,17 +251,20 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
     trough = peak  # lowest equity since `peak` whose drawdown is not yet booked into dd/rel
     n = len(m1_start)
     fast = lin and not vbt_stops
+    m1 = (m1_start, m1_stop, m1_open, m1_high, m1_low, m1_close, spread_price, low_first)
+    pf_long = (tf_open, open_spread, long_drop, *m1)
+    pf_short = (tf_open, open_spread, short_drop, *m1)
     k = 0
     while k < n:
         if fast and d != 0.0:
             if d > 0:
                 k, trough, eq_min, last, s1, s2, sn = quiet_nb(
                     k, n, d, entry, base, units, sl_px, tp_px, so * margin, peak, trough, eq_min, last, s1, s2, sn,
-                    signal, swap_units, has_swap, tf_low, tf_high, tf_close, curve, st[S.SCRATCH:])
+                    signal, swap_units, has_swap, tf_low, tf_high, tf_close, curve, st[S.SCRATCH:], pf_long)
             else:
                 k, trough, eq_min, last, s1, s2, sn = quiet_nb(
                     k, n, d, entry, base, units, sl_px, tp_px, so * margin, peak, trough, eq_min, last, s1, s2, sn,
-                    signal, swap_units, has_swap, ask_high, ask_low, close_ask, curve, st[S.SCRATCH:])
+                    signal, swap_units, has_swap, ask_high, ask_low, close_ask, curve, st[S.SCRATCH:], pf_short)
             if k >= n:
                 break
         sig = signal[k - 1] if k > 0 else 0
