@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ALLOWED = ("numpy", "numba", "math", "vectorbt.generic.nb", "vectorbt.portfolio.nb", "vectorbt.returns.nb",
-           "vectorbt.indicators.nb", "vectorbt.portfolio.enums", "vectorbt.generic.enums", "llvmlite.ir")
+           "vectorbt.indicators.nb", "vectorbt.portfolio.enums", "vectorbt.generic.enums", "llvmlite")
 PACKAGE = Path(__file__).resolve().parents[1] / "rayga"
 
 

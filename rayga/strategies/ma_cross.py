@@ -10,6 +10,7 @@ from rayga.sim.enums import DEAL_DTYPE
 from rayga.sim.prepared import SimData
 from rayga.strategies._nb import cross_signal_nb, ma_cross_batch_nb
 from rayga.strategies.base import Param, Strategy
+from rayga.strategies.rows import indicator_table
 
 
 class MACross(Strategy):
@@ -51,14 +52,13 @@ class MACross(Strategy):
         """Genomes already checked (`evaluate` does it for every engine)."""
         if not len(genomes):
             return
-        periods, rows = np.unique(genomes[:, :2].astype(np.int64), return_inverse=True)
-        rows = rows.reshape(-1, 2)
-        table = np.empty((len(periods), len(data.tf_close)))
-        for i, p in enumerate(periods):  # each distinct period once per batch
-            table[i] = self.sma(data.tf_close, p)
-        ma_cross_batch_nb(*data.kernel_args(), table, rows[:, 0].copy(), rows[:, 1].copy(),
-                          np.ascontiguousarray(genomes[:, 2]), np.ascontiguousarray(genomes[:, 3]),
-                          data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
+        periods = genomes[:, :2].astype(np.int64)
+        keys = [("vbt_rolling_mean", int(p)) for p in periods.reshape(-1)]
+        with indicator_table(data, keys, lambda key: self.sma(data.tf_close, key[1])) as (table, rows):
+            rows = rows.reshape(-1, 2)  # each distinct period computed once, and kept for later batches
+            ma_cross_batch_nb(*data.kernel_args(), table, rows[:, 0].copy(), rows[:, 1].copy(),
+                              np.ascontiguousarray(genomes[:, 2]), np.ascontiguousarray(genomes[:, 3]),
+                              data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
 def get_strategy(name: str) -> Strategy:

@@ -4,12 +4,16 @@ shared by all its genomes) and runs its rule and the simulation per genome in on
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 
 from rayga.errors import ConfigError
 from rayga.sim.enums import DEAL_DTYPE
 from rayga.sim.prepared import SimData
 from rayga.strategies.base import Param, Strategy
+from rayga.strategies.rows import indicator_table
 
 STOPS = (
     Param("sl_points", "float", 300, 0, 100, 1000, "stop loss in points from the entry price; 0 = none"),
@@ -72,6 +76,23 @@ class RuleStrategy(Strategy):
                            else np.zeros(len(data.tf_close)) for p in keys])
         return table, idx.reshape(-1).astype(np.int64), sl_atr, tp_atr, float(data.acct[S.A_POINT])
 
+    @contextmanager
+    def _batch_rows(self, data: SimData, genomes: np.ndarray, keys: list[tuple]) -> Iterator[tuple]:
+        """The indicator rows of a batch, each distinct one computed once and kept for later batches
+        (`rayga.strategies.rows`): yields (matrix, the rule's rows per genome (genomes x len(keys[g])),
+        the batch kernels' ATR-stop arguments over the same matrix)."""
+        from rayga.sim import _nb_state as S
+
+        names = self.param_names
+        sl_atr = np.ascontiguousarray(genomes[:, names.index("sl_atr")])
+        tp_atr = np.ascontiguousarray(genomes[:, names.index("tp_atr")])
+        periods = genomes[:, names.index("stop_atr_period")].astype(np.int64)
+        atr_keys = [("atr", int(p)) if a > 0 or b > 0 else ("zero",) for p, a, b in zip(periods, sl_atr, tp_atr, strict=True)]
+        flat = [k for ks in keys for k in ks]
+        with indicator_table(data, flat + atr_keys, lambda key: row_values(data, key)) as (matrix, idx):
+            rows = idx[:len(flat)].reshape(len(genomes), -1)
+            yield matrix, rows, (matrix, idx[len(flat):], sl_atr, tp_atr, float(data.acct[S.A_POINT]))
+
     def pass_stops(self, data: SimData, genome: np.ndarray) -> tuple:
         """SL/TP of one pass: points, or points per decision bar for ATR-scaled stops."""
         from rayga.strategies._nb_rules import atr_points_nb
@@ -113,16 +134,15 @@ class RSIReversion(RuleStrategy):
         return out
 
     def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
-        from rayga.indicators._nb import rsi_nb
         from rayga.strategies._nb_rules import rsi_batch_nb
 
         if not len(genomes):
             return
-        periods, rows = np.unique(genomes[:, 0].astype(np.int64), return_inverse=True)
-        table = np.vstack([rsi_nb(data.tf_close, int(p)) for p in periods])
         sl, tp = self._stop_columns(genomes)
-        rsi_batch_nb(data.kernel_args(), table, rows.reshape(-1, 1).astype(np.int64), np.ascontiguousarray(genomes[:, 1]),
-                     np.ascontiguousarray(genomes[:, 2]), sl, tp, *self._atr_args(data, genomes), data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
+        keys = [[("rsi", int(p))] for p in genomes[:, 0]]
+        with self._batch_rows(data, genomes, keys) as (table, rows, atr):
+            rsi_batch_nb(data.kernel_args(), table, rows, np.ascontiguousarray(genomes[:, 1]),
+                         np.ascontiguousarray(genomes[:, 2]), sl, tp, *atr, data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
 class BollingerBreakout(RuleStrategy):
@@ -147,18 +167,15 @@ class BollingerBreakout(RuleStrategy):
         return out
 
     def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
-        from rayga.indicators._nb import sma_nb, stddev_nb
         from rayga.strategies._nb_rules import bollinger_batch_nb
 
         if not len(genomes):
             return
-        periods, idx = np.unique(genomes[:, 0].astype(np.int64), return_inverse=True)
-        table = np.vstack([row for p in periods for row in (sma_nb(data.tf_close, int(p)),
-                                                             stddev_nb(data.tf_close, int(p)))])
-        rows = np.column_stack([2 * idx, 2 * idx + 1]).astype(np.int64)
         sl, tp = self._stop_columns(genomes)
-        bollinger_batch_nb(data.kernel_args(), data.tf_close, table, rows, np.ascontiguousarray(genomes[:, 1]), sl, tp, *self._atr_args(data, genomes),
-                           data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
+        keys = [[("sma", int(p)), ("std", int(p))] for p in genomes[:, 0]]
+        with self._batch_rows(data, genomes, keys) as (table, rows, atr):
+            bollinger_batch_nb(data.kernel_args(), data.tf_close, table, rows, np.ascontiguousarray(genomes[:, 1]), sl, tp, *atr,
+                               data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
 class DonchianBreakout(RuleStrategy):
@@ -179,17 +196,15 @@ class DonchianBreakout(RuleStrategy):
         return out
 
     def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
-        from rayga.indicators._nb import donchian_nb
         from rayga.strategies._nb_rules import channel_batch_nb
 
         if not len(genomes):
             return
-        periods, idx = np.unique(genomes[:, 0].astype(np.int64), return_inverse=True)
-        table = np.vstack([row for p in periods for row in donchian_nb(data.tf_high, data.tf_low, int(p))])
-        rows = np.column_stack([2 * idx, 2 * idx + 1]).astype(np.int64)
         sl, tp = self._stop_columns(genomes)
-        channel_batch_nb(data.kernel_args(), data.tf_close, table, rows, sl, tp, *self._atr_args(data, genomes), data.acct, np.empty(0, DEAL_DTYPE),
-                          np.empty(0), out)
+        keys = [[("donchian_up", int(p)), ("donchian_down", int(p))] for p in genomes[:, 0]]
+        with self._batch_rows(data, genomes, keys) as (table, rows, atr):
+            channel_batch_nb(data.kernel_args(), data.tf_close, table, rows, sl, tp, *atr, data.acct, np.empty(0, DEAL_DTYPE),
+                             np.empty(0), out)
 
 
 class MACDCross(RuleStrategy):
@@ -216,17 +231,30 @@ class MACDCross(RuleStrategy):
         return out
 
     def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
-        from rayga.indicators._nb import ema_nb
         from rayga.strategies._nb_rules import macd_batch_nb
 
         if not len(genomes):
             return
-        periods, idx = np.unique(genomes[:, :2].astype(np.int64), return_inverse=True)
-        table = np.vstack([ema_nb(data.tf_close, int(p)) for p in periods])  # each EMA once per batch
-        rows = idx.reshape(-1, 2).astype(np.int64)
         sl, tp = self._stop_columns(genomes)
-        macd_batch_nb(data.kernel_args(), table, rows, np.ascontiguousarray(genomes[:, 2].astype(np.int64)), sl, tp, *self._atr_args(data, genomes),
-                      data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
+        keys = [[("ema", int(f)), ("ema", int(w))] for f, w in genomes[:, :2]]  # each EMA once, kept
+        with self._batch_rows(data, genomes, keys) as (table, rows, atr):
+            macd_batch_nb(data.kernel_args(), table, rows, np.ascontiguousarray(genomes[:, 2].astype(np.int64)), sl, tp, *atr,
+                          data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
 RULE_STRATEGIES = (RSIReversion, BollingerBreakout, DonchianBreakout, MACDCross)
+
+
+def row_values(data: SimData, key: tuple) -> np.ndarray:
+    """One indicator row over the data's bars, named by its key (name, period)."""
+    from rayga.indicators import _nb as ind
+
+    name = key[0]
+    if name == "zero":  # genomes without ATR stops
+        return np.zeros(len(data.tf_close))
+    p = int(key[1])
+    if name == "atr":
+        return ind.atr_nb(data.tf_high, data.tf_low, data.tf_close, p)
+    if name in ("donchian_up", "donchian_down"):
+        return ind.donchian_nb(data.tf_high, data.tf_low, p)[0 if name == "donchian_up" else 1]
+    return {"rsi": ind.rsi_nb, "sma": ind.sma_nb, "std": ind.stddev_nb, "ema": ind.ema_nb}[name](data.tf_close, p)

@@ -28,6 +28,7 @@ class Evaluator:
     def __init__(self, data: SimData, strategy: Strategy) -> None:
         self.data = data
         self.strategy = strategy
+        self.windows: dict = {}  # walk-forward window views by bar range, reused batch after batch
         warm = strategy.genome({})  # compiles (or loads from cache) the read-only-array specialisation once
         self.evaluate(warm[None, :], data.acct)
 
@@ -38,7 +39,7 @@ class Evaluator:
 
     def evaluate(self, params: np.ndarray, acct: np.ndarray) -> np.ndarray:
         """Metrics (rows x METRICS) of parameter rows in the strategy's order."""
-        data = with_account(self.data, acct)
+        data = with_account(self.data, acct, self.windows)
         raw = np.zeros((len(params), N_METRICS))
         try:
             self.strategy.run_batch(data, params, raw)

@@ -1,0 +1,83 @@
+"""Indicator rows of a data set, computed once and kept for the batches that follow.
+
+A GA generation asks for the same indicator periods again and again (an MA period range of 5..200
+has at most 196 rows), so a batch of 128 genomes that computed its ~100 rows afresh would spend more
+time on them than on its backtests. Each data set (a `SimData`, e.g. an evaluator's data or one
+walk-forward window) keeps one matrix of rows, filled as batches need them and handed to the batch
+kernels as is (no copy per batch); the least recently used rows make room when it is full. Rows are
+pure functions of the data and their key, so a kept row equals a fresh one: results never depend on
+what was kept.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+
+import numpy as np
+
+from rayga.sim.prepared import SimData
+
+BUDGET_BYTES = 256 * 2**20  # per data set; a batch needing more distinct rows gets a matrix of its own
+
+
+class RowStore:
+    """One data set's kept rows: a (capacity x bars) matrix allocated lazily (untouched pages cost no
+    memory) and an LRU index key -> row. Callers hold `lock` while they use the matrix."""
+
+    def __init__(self, n_bars: int, budget_bytes: int = BUDGET_BYTES) -> None:
+        self.n_bars = n_bars
+        self.capacity = max(1, budget_bytes // max(8 * n_bars, 1))
+        self.matrix: np.ndarray | None = None
+        self.index: OrderedDict[Hashable, int] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def table(self, keys: Sequence[Hashable], make: Callable[[Hashable], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(matrix, row of each key) with every key's row computed by `make(key)` unless kept."""
+        distinct = list(dict.fromkeys(keys))
+        if len(distinct) > self.capacity:
+            own = np.empty((len(distinct), self.n_bars))
+            for i, key in enumerate(distinct):
+                own[i] = make(key)
+            where = {key: i for i, key in enumerate(distinct)}
+            return own, np.array([where[k] for k in keys], dtype=np.int64)
+        if self.matrix is None:
+            self.matrix = np.empty((self.capacity, self.n_bars))
+        wanted = set(distinct)
+        for key in distinct:
+            if key in self.index:
+                self.index.move_to_end(key)
+                continue
+            values = make(key)  # before any change: a failing `make` leaves the store as it was
+            if len(self.index) < self.capacity:
+                row = len(self.index)
+            else:  # evict the least recently used row this batch does not need
+                old = next(k for k in self.index if k not in wanted)
+                row = self.index.pop(old)
+            self.matrix[row] = values
+            self.index[key] = row
+        return self.matrix, np.array([self.index[k] for k in keys], dtype=np.int64)
+
+
+_STORES: dict[int, RowStore] = {}  # by id of the data's closing-price array, dropped when it dies
+_STORES_LOCK = threading.Lock()
+
+
+@contextmanager
+def indicator_table(data: SimData, keys: Sequence[Hashable],
+                    make: Callable[[Hashable], np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Rows for `keys` (hashable, naming the indicator and its parameters) over `data`'s bars, kept
+    for later batches on the same bars: yields (matrix, row index of each key); the rows stay as they
+    are until the block ends (a concurrent batch on the same bars waits). Data sets that share their
+    bar arrays (the same bars under another account vector) share their rows."""
+    bars = data.tf_close
+    with _STORES_LOCK:
+        store = _STORES.get(id(bars))
+        if store is None:
+            store = _STORES[id(bars)] = RowStore(len(bars))
+            weakref.finalize(bars, _STORES.pop, id(bars), None)
+    with store.lock:
+        yield store.table(keys, make)

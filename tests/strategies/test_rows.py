@@ -1,0 +1,94 @@
+"""Indicator rows kept between batches: a kept row equals a fresh one, the store never mixes rows up
+when it evicts, and results never depend on what was kept."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+
+from rayga.data.load import load_market_data
+from rayga.sim.account import AccountConfig
+from rayga.sim.engine import evaluate
+from rayga.sim.prepared import prepare
+from rayga.strategies import rows as R
+from rayga.strategies.registry import get_strategy
+from tests.strategies.test_strategies import default_space_sample
+
+
+def test_store_evicts_least_recently_used_rows_and_keeps_values_right():
+    store = R.RowStore(n_bars=4, budget_bytes=3 * 4 * 8)  # room for three rows
+    assert store.capacity == 3
+    made = []
+
+    def make(key):
+        made.append(key)
+        return np.full(4, float(key))
+
+    m, idx = store.table([1, 2, 1], make)
+    assert [m[i][0] for i in idx] == [1, 2, 1] and made == [1, 2]
+    m, idx = store.table([3, 1], make)  # 1 is used again: 2 is now the least recently used
+    m, idx = store.table([4, 3], make)  # full: evicts 2, not 1
+    assert [m[i][0] for i in idx] == [4, 3] and made == [1, 2, 3, 4]
+    assert set(store.index) == {1, 3, 4}
+    m, idx = store.table([2, 1, 4], make)  # 2 again (recomputed), evicting 3, the oldest not wanted
+    assert [m[i][0] for i in idx] == [2, 1, 4] and set(store.index) == {1, 2, 4}
+    assert sorted(store.index.values()) == [0, 1, 2]  # each row holds one key
+
+
+def test_a_batch_wider_than_the_store_gets_its_own_matrix_and_a_failing_row_changes_nothing():
+    store = R.RowStore(n_bars=2, budget_bytes=2 * 2 * 8)
+    m, idx = store.table([5, 6, 7, 5], lambda k: np.full(2, float(k)))
+    assert m is not store.matrix and [m[i][0] for i in idx] == [5, 6, 7, 5] and not store.index
+    store.table([1, 2], lambda k: np.full(2, float(k)))
+    before = dict(store.index)
+
+    def boom(key):
+        raise ValueError("bad row")
+
+    with pytest.raises(ValueError):
+        store.table([3], boom)
+    assert store.index == before and store.matrix[before[1]][0] == 1 and store.matrix[before[2]][0] == 2
+
+
+@pytest.fixture(scope="module")
+def market():
+    return load_market_data("synthetic", "EURUSD", "2022-01-03", "2022-03-01", "M15")
+
+
+@pytest.mark.parametrize("name", ["ma_cross", "rsi_reversion", "bollinger_breakout", "donchian_breakout", "macd_cross"])
+def test_results_do_not_depend_on_the_kept_rows(name, market, monkeypatch):
+    strategy = get_strategy(name)
+    genomes = default_space_sample(strategy, 40, seed=3)
+    if "sl_atr" in strategy.param_names:
+        genomes[::2, strategy.param_names.index("sl_atr")] = 1.5  # half the genomes with ATR stops
+    data = prepare(market, AccountConfig())
+    first = evaluate(data, strategy, genomes)
+    again = evaluate(data, strategy, genomes[::-1])  # every row kept, in another order
+    monkeypatch.setattr(R, "BUDGET_BYTES", 3 * 8 * len(data.tf_close))  # a store of three rows: evictions
+    small = evaluate(prepare(market, AccountConfig()), strategy, genomes)
+    for table in (again.iloc[::-1].reset_index(drop=True), small):
+        for col in first.columns:
+            np.testing.assert_array_equal(table[col].to_numpy(), first[col].to_numpy(), err_msg=col)
+
+
+def test_rows_are_shared_by_the_same_bars_and_dropped_with_them():
+    from rayga.tuning.objects import with_account
+
+    data = prepare(load_market_data("synthetic", "EURUSD", "2022-01-03", "2022-02-01", "M15"), AccountConfig())
+    strategy = get_strategy("ma_cross")
+    evaluate(data, strategy, strategy.genome({})[None, :])
+    store = R._STORES[id(data.tf_close)]
+    other = with_account(data, data.acct * 1.0)
+    evaluate(other, strategy, strategy.genome({"fast": 7})[None, :])
+    assert R._STORES[id(other.tf_close)] is store and len(store.index) == 3
+    windows: dict = {}
+    acct = data.acct.copy()
+    acct[14], acct[15] = 100, 900  # A_BAR_FIRST, A_BAR_STOP: a walk-forward window
+    w1, w2 = with_account(data, acct, windows), with_account(data, acct, windows)
+    assert w1.tf_close is w2.tf_close  # the same window view batch after batch: its rows stay kept
+    key = id(data.tf_close)
+    del data, other, w1, w2, windows
+    gc.collect()
+    assert key not in R._STORES
