@@ -81,3 +81,9 @@ def indicator_table(data: SimData, keys: Sequence[Hashable],
             weakref.finalize(bars, _STORES.pop, id(bars), None)
     with store.lock:
         yield store.table(keys, make)
+
+
+def forget_rows() -> None:
+    """Drop every kept row (benchmarks measure batches that compute their rows)."""
+    with _STORES_LOCK:
+        _STORES.clear()
