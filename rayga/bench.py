@@ -134,7 +134,8 @@ class BenchResult:
         out += [
             f"one thread, {f['sizes'][0]:,} genomes: {f['pps_one_core']:,.0f} passes/s "
             f"({f['rayga_s_per_genome'] * 1000:,.3f} ms per genome) with the indicator rows kept from an earlier "
-            f"batch, {f['pps_one_core_cold']:,.0f} passes/s computing them ({f['rayga_s_per_genome_cold'] * 1000:,.3f} ms)",
+            f"batch, {f['pps_one_core_cold']:,.0f} passes/s computing them "
+            f"({f['rayga_s_per_genome_cold'] * 1000:,.3f} ms)",
             f"vectorbt pipeline ({f['vbt_sample']:.0f} genomes, M15 bars): {f['vbt_s_per_genome'] * 1000:,.2f} ms "
             f"per genome -> rayga is {f['ratio_vs_vectorbt']:,.1f}x faster on one core "
             f"({f['ratio_vs_vectorbt_cold']:,.1f}x computing its indicator rows)",

@@ -87,7 +87,8 @@ class RuleStrategy(Strategy):
         sl_atr = np.ascontiguousarray(genomes[:, names.index("sl_atr")])
         tp_atr = np.ascontiguousarray(genomes[:, names.index("tp_atr")])
         periods = genomes[:, names.index("stop_atr_period")].astype(np.int64)
-        atr_keys = [("atr", int(p)) if a > 0 or b > 0 else ("zero",) for p, a, b in zip(periods, sl_atr, tp_atr, strict=True)]
+        atr_keys = [("atr", int(p)) if a > 0 or b > 0 else ("zero",)
+                    for p, a, b in zip(periods, sl_atr, tp_atr, strict=True)]
         flat = [k for ks in keys for k in ks]
         with indicator_table(data, flat + atr_keys, lambda key: row_values(data, key)) as (matrix, idx):
             rows = idx[:len(flat)].reshape(len(genomes), -1)
