@@ -4,9 +4,9 @@ A GA generation asks for the same indicator periods again and again (an MA perio
 has at most 196 rows), so a batch of 128 genomes that computed its ~100 rows afresh would spend more
 time on them than on its backtests. Each data set (a `SimData`, e.g. an evaluator's data or one
 walk-forward window) keeps one matrix of rows, filled as batches need them and handed to the batch
-kernels as is (no copy per batch); the least recently used rows make room when it is full. Rows are
-pure functions of the data and their key, so a kept row equals a fresh one: results never depend on
-what was kept.
+kernels as is (no copy per batch); the least recently used rows make room when it is full, and the least
+recently used data sets' rows when all kept rows pass TOTAL_BYTES. Rows are pure functions of the data
+and their key, so a kept row equals a fresh one: results never depend on what was kept.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 from rayga.sim.prepared import SimData
 
 BUDGET_BYTES = 256 * 2**20  # per data set; a batch needing more distinct rows gets a matrix of its own
+TOTAL_BYTES = 512 * 2**20  # all data sets of a process (walk-forward windows): least recently used go first
 
 
 class RowStore:
@@ -34,6 +35,14 @@ class RowStore:
         self.matrix: np.ndarray | None = None
         self.index: OrderedDict[Hashable, int] = OrderedDict()
         self.lock = threading.Lock()
+
+    @property
+    def kept_bytes(self) -> int:
+        return len(self.index) * self.n_bars * 8
+
+    def clear(self) -> None:
+        self.matrix = None
+        self.index.clear()
 
     def table(self, keys: Sequence[Hashable], make: Callable[[Hashable], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """(matrix, row of each key) with every key's row computed by `make(key)` unless kept."""
@@ -62,8 +71,22 @@ class RowStore:
         return self.matrix, np.array([self.index[k] for k in keys], dtype=np.int64)
 
 
-_STORES: dict[int, RowStore] = {}  # by id of the data's closing-price array, dropped when it dies
-_STORES_LOCK = threading.Lock()
+_STORES: OrderedDict[int, RowStore] = OrderedDict()  # by id of the data's bars, last used last; dropped
+_STORES_LOCK = threading.Lock()                        # when the bars die
+
+
+def _make_room(store: RowStore, new_rows: int) -> None:
+    """Clear the least recently used other data sets' rows while all kept rows would pass TOTAL_BYTES
+    (a data set whose rows are in use right now is skipped)."""
+    need = new_rows * store.n_bars * 8
+    for other in list(_STORES.values()):
+        if sum(s.kept_bytes for s in _STORES.values()) + need <= TOTAL_BYTES:
+            return
+        if other is not store and other.lock.acquire(blocking=False):
+            try:
+                other.clear()
+            finally:
+                other.lock.release()
 
 
 @contextmanager
@@ -79,6 +102,8 @@ def indicator_table(data: SimData, keys: Sequence[Hashable],
         if store is None:
             store = _STORES[id(bars)] = RowStore(len(bars))
             weakref.finalize(bars, _STORES.pop, id(bars), None)
+        _STORES.move_to_end(id(bars))
+        _make_room(store, len(set(keys) - set(store.index)))
     with store.lock:
         yield store.table(keys, make)
 

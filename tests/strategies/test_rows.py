@@ -92,3 +92,19 @@ def test_rows_are_shared_by_the_same_bars_and_dropped_with_them():
     del data, other, w1, w2, windows
     gc.collect()
     assert key not in R._STORES
+
+
+def test_all_kept_rows_stay_within_the_process_budget(monkeypatch):
+    md = [load_market_data("synthetic", "EURUSD", start, end, "M15")
+          for start, end in (("2022-01-03", "2022-01-20"), ("2022-02-01", "2022-02-20"))]
+    a, b = (prepare(m, AccountConfig()) for m in md)
+    row = 8 * max(len(a.tf_close), len(b.tf_close))
+    monkeypatch.setattr(R, "TOTAL_BYTES", 5 * row)
+    strategy = get_strategy("ma_cross")
+    genomes = np.array([[f, f + 10, 300, 600] for f in (5, 6)], dtype=float)  # four MA rows
+    first = evaluate(a, strategy, genomes)
+    evaluate(b, strategy, genomes)  # four more rows: a's go (b is in use)
+    assert R._STORES[id(a.tf_close)].kept_bytes == 0 and len(R._STORES[id(b.tf_close)].index) == 4
+    again = evaluate(a, strategy, genomes)  # recomputed: the same figures
+    for col in first.columns:
+        np.testing.assert_array_equal(again[col].to_numpy(), first[col].to_numpy(), err_msg=col)
