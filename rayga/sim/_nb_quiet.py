@@ -125,7 +125,7 @@ def sum_chunk_nb(ret, low, m):
     return (a0 + a1) + (a2 + a3), (q0 + q1) + (q2 + q3), float((n0 + n1) + (n2 + n3)), lo
 
 
-@njit(cache=True, _nrt=False, inline="never")
+@njit(cache=True, _nrt=False, inline="always")
 def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough, eq_min, last, s1, s2, sn,
              signal, swap_units, has_swap, adverse_arr, favour_arr, close_px, curve, scratch, pf):
     """Bars k, k + 1, ... (k >= 1) of an open position with a linear profit conversion while nothing
