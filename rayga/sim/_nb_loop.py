@@ -83,8 +83,8 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
     n = len(m1_start)
     fast = lin and not vbt_stops
     m1 = (m1_start, m1_stop, m1_open, m1_high, m1_low, m1_close, spread_price, low_first)
-    pf_long = (tf_open, open_spread, long_drop, *m1)
-    pf_short = (tf_open, open_spread, short_drop, *m1)
+    pf_long = (tf_open, open_spread, long_drop, *m1, ask_high, ask_low, close_ask, short_drop)
+    pf_short = (tf_open, open_spread, short_drop, *m1, tf_low, tf_high, tf_close, long_drop)
     k = 0
     while k < n:
         if fast and d != 0.0:

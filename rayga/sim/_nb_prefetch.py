@@ -61,3 +61,17 @@ def prefetch_bar_nb(k, tf_open, open_spread, swap_units, drop, m1_start, m1_stop
     prefetch_nb(spread_price, j0)
     prefetch_nb(spread_price, j1)
     prefetch_nb(low_first, j0)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def prefetch_turn_nb(k, adverse, favour, close_px, drop):
+    """Prefetch bars k..k+15 of the other direction's arrays: a decision at bar k may reverse the
+    position, whose next bars are then read there."""
+    k1 = min(k + 8, len(adverse) - 1)
+    prefetch_nb(adverse, k)
+    prefetch_nb(adverse, k1)
+    prefetch_nb(favour, k)
+    prefetch_nb(favour, k1)
+    prefetch_nb(close_px, k)
+    prefetch_nb(close_px, k1)
+    prefetch_nb(drop, k)

@@ -12,7 +12,7 @@ so its data is prefetched (`_nb_prefetch`).
 import numpy as np
 from numba import njit
 
-from rayga.sim._nb_prefetch import prefetch_bar_nb
+from rayga.sim._nb_prefetch import prefetch_bar_nb, prefetch_turn_nb
 
 
 @njit(cache=True, inline="always")
@@ -161,6 +161,8 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
         if m < c:  # the stretch ends at bar j + m: start loading what the full loop reads there
             prefetch_bar_nb(j + m, pf[0], pf[1], swap_units, pf[2], pf[3], pf[4], pf[5], pf[6], pf[7], pf[8], pf[9],
                             pf[10])
+            if signal[j + m - 1] != 0:
+                prefetch_turn_nb(j + m, pf[11], pf[12], pf[13], pf[14])
         r1, r2, rn, lc = sum_chunk_nb(ret, low, m)
         t1 += r1
         t2 += r2
