@@ -150,7 +150,7 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
     t2 = 0.0
     tn = 0.0
     j = k + 1
-    size = CHUNK // 2  # most stretches are short: chunks grow 16, 32, 64 bars (less work past the end)
+    size = CHUNK // 2  # most stretches are short: chunks of 32 bars, then 64
     while j < n:
         c = min(size, n - j)
         size = min(2 * size, CHUNK)
