@@ -40,7 +40,7 @@ def bar_return_nb(eq, last, s1, s2, sn):
     return s1, s2, sn
 
 
-CHUNK = 64  # bars per step of the quiet scan (scratch: returns, flags, lowest equities)
+CHUNK = 64  # bars per step of the quiet scan (scratch: returns, lowest equities)
 
 
 @njit(cache=True, _nrt=False, inline="always", error_model="numpy")
@@ -61,33 +61,28 @@ def chunk_bar_nb(a, f, sig, p1, p0, d, entry, base, du, sl_d, tp_d, so_margin, p
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
-def chunk_nb(adv, fav, sig, swap, px, has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak, ret, flag, low):
+def chunk_nb(adv, fav, sig, swap, px, has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak, ret, low):
     """For each bar t of a chunk (arrays sliced at the chunk's first bar; sig and px from one bar
-    earlier): flag[t] = 1 where something happens in it (a decision or rollover on its first tick, a
-    stop, take-profit or stop-out level in reach, a possible new equity high: the full loop's tests with
-    the same arithmetic), low[t] its lowest equity (at the adverse extreme), ret[t] its equity log return
-    (closing price px[t + 1] against px[t]; NaN where |change| >= 1 %, where the series is not
-    accurate). No branch and nothing carried from bar to bar: LLVM runs it in SIMD lanes (strict IEEE
-    arithmetic, so the figures do not depend on how it is compiled). It reads only the arrays it needs:
-    memory traffic, not arithmetic, bounds it."""
+    earlier): low[t] its lowest equity (at the adverse extreme), ret[t] its equity log return (closing
+    price px[t + 1] against px[t]; NaN where |change| >= 1 %, where the series is not accurate); returns
+    the first bar where something happens (a decision or rollover on its first tick, a stop, take-profit
+    or stop-out level in reach, a possible new equity high: the full loop's tests with the same
+    arithmetic), or the chunk's length. No branch and nothing carried from bar to bar but an integer
+    minimum: LLVM runs it in SIMD lanes (strict IEEE arithmetic, so the figures do not depend on how it
+    is compiled). It reads only the arrays it needs: memory traffic, not arithmetic, bounds it."""
+    c = len(ret)
+    first = c
     if has_swap:
-        for t in range(len(ret)):
+        for t in range(c):
             bad, low[t], ret[t] = chunk_bar_nb(adv[t], fav[t], sig[t], px[t + 1], px[t], d, entry, base, du, sl_d,
                                                tp_d, so_margin, peak)
-            flag[t] = 1.0 if bad | (swap[t] > 0) else 0.0
+            first = min(first, t if bad | (swap[t] > 0) else c)
     else:
-        for t in range(len(ret)):
+        for t in range(c):
             bad, low[t], ret[t] = chunk_bar_nb(adv[t], fav[t], sig[t], px[t + 1], px[t], d, entry, base, du, sl_d,
                                                tp_d, so_margin, peak)
-            flag[t] = 1.0 if bad else 0.0
-
-
-@njit(cache=True, _nrt=False, inline="always")
-def first_flag_nb(flag):
-    t = 0
-    while t < len(flag) and flag[t] == 0.0:
-        t += 1
-    return t
+            first = min(first, t if bad else c)
+    return first
 
 
 @njit(cache=True, _nrt=False)
@@ -145,7 +140,7 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
     lo = e_min
     eq = base + (close_px[k] - entry) * du
     s1, s2, sn = bar_return_nb(eq, last, s1, s2, sn)
-    ret, flag, low = scratch[:CHUNK], scratch[CHUNK:2 * CHUNK], scratch[2 * CHUNK:3 * CHUNK]
+    ret, low = scratch[:CHUNK], scratch[CHUNK:2 * CHUNK]
     t1 = 0.0
     t2 = 0.0
     tn = 0.0
@@ -154,10 +149,8 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
     while j < n:
         c = min(size, n - j)
         size = min(2 * size, CHUNK)
-        chunk_nb(adverse_arr[j:j + c], favour_arr[j:j + c], signal[j - 1:j - 1 + c], swap_units[j:j + c],
-                 close_px[j - 1:j + c], has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak, ret[:c], flag[:c],
-                 low[:c])
-        m = first_flag_nb(flag[:c])
+        m = chunk_nb(adverse_arr[j:j + c], favour_arr[j:j + c], signal[j - 1:j - 1 + c], swap_units[j:j + c],
+                     close_px[j - 1:j + c], has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak, ret[:c], low[:c])
         if m < c:  # the stretch ends at bar j + m: start loading what the full loop reads there
             prefetch_bar_nb(j + m, pf[0], pf[1], swap_units, pf[2], pf[3], pf[4], pf[5], pf[6], pf[7], pf[8], pf[9],
                             pf[10])
