@@ -12,7 +12,7 @@ so its data is prefetched (`_nb_prefetch`).
 import numpy as np
 from numba import njit
 
-from rayga.sim._nb_prefetch import prefetch_bar_nb, prefetch_turn_nb
+from rayga.sim._nb_prefetch import prefetch_bar_nb, prefetch_nb, prefetch_turn_nb
 
 
 @njit(cache=True, inline="always")
@@ -149,6 +149,8 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
     while j < n:
         c = min(size, n - j)
         size = min(2 * size, CHUNK)
+        for i in range(j + 8, j + c + 8, 8):  # m1_start along the chunk: the end's M1 prefetch needs it
+            prefetch_nb(pf[3], min(i, n - 1))
         m = chunk_nb(adverse_arr[j:j + c], favour_arr[j:j + c], signal[j - 1:j - 1 + c], swap_units[j:j + c],
                      close_px[j - 1:j + c], has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak, ret[:c], low[:c])
         if m < c:  # the stretch ends at bar j + m: start loading what the full loop reads there
