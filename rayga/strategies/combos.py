@@ -2,32 +2,40 @@
 volatility-scaled thresholds (10 inputs), and a composite whose genes choose which indicator signals to
 use and how to combine them (AND / OR / majority), so the GA evolves the logic as well as the numbers.
 
-Each keeps every distinct indicator of a batch once in a shared table (`Table`), then runs its state
-rule (decisions when the wanted side changes) and the simulation per genome in one parallel kernel."""
+Each computes every distinct indicator of a batch once into a shared table (kept for later batches:
+`rayga.strategies.rows`), then runs its state rule (decisions when the wanted side changes) and the
+simulation per genome in one parallel kernel."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
 from rayga.sim.enums import DEAL_DTYPE
 from rayga.sim.prepared import SimData
 from rayga.strategies.base import Param
-from rayga.strategies.rules import STOPS, RuleStrategy
+from rayga.strategies.rules import STOPS, RuleStrategy, row_values
 
 
 class Table:
-    """Indicator rows by key, each computed once."""
+    """Indicator rows by key, each computed once; a lazy table only records how to make each (the
+    batch path computes them through the kept rows of `rayga.strategies.rows`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lazy: bool = False) -> None:
+        self.lazy = lazy
         self.index: dict[tuple, int] = {}
         self.rows: list[np.ndarray] = []
+        self.makers: dict[tuple, Callable[[], np.ndarray]] = {}
 
     def row(self, key: tuple, make: Callable[[], np.ndarray]) -> int:
         if key not in self.index:
-            self.index[key] = len(self.rows)
-            self.rows.append(np.asarray(make(), dtype=np.float64))
+            self.index[key] = len(self.index)
+            if self.lazy:
+                self.makers[key] = make
+            else:
+                self.rows.append(np.asarray(make(), dtype=np.float64))
         return self.index[key]
 
     def matrix(self) -> np.ndarray:
@@ -46,6 +54,20 @@ class ComboStrategy(RuleStrategy):
         t = Table()
         rows = np.array([self.rows(data, g, t) for g in genomes], dtype=np.int64)
         return t.matrix(), rows
+
+    @contextmanager
+    def _combo_rows(self, data: SimData, genomes: np.ndarray) -> Iterator[tuple]:
+        """`_batch_rows` with this strategy's own rows: (matrix, rows per genome, ATR-stop arguments)."""
+        t = Table(lazy=True)
+        provisional = [self.rows(data, g, t) for g in genomes]
+        distinct = list(t.index)
+        keys = [[distinct[i] for i in r] for r in provisional]
+
+        def make(key: tuple) -> np.ndarray:
+            return np.asarray(t.makers[key](), dtype=np.float64) if key in t.makers else row_values(data, key)
+
+        with self._batch_rows(data, genomes, keys, make) as out:
+            yield out
 
     def rule(self, data: SimData, genome: np.ndarray) -> np.ndarray:
         """One genome's decisions through the batch kernel's own rule (a batch of one)."""
@@ -94,10 +116,10 @@ class MultiMomentum(ComboStrategy):
 
         if not len(genomes):
             return
-        table, rows = self.tables(data, genomes)
         sl, tp = self._stop_columns(genomes)
-        momentum_batch_nb(data.kernel_args(), table, rows, _col(genomes, 3), _col(genomes, 5), sl, tp, *self._atr_args(data, genomes), data.acct,
-                          np.empty(0, DEAL_DTYPE), np.empty(0), out)
+        with self._combo_rows(data, genomes) as (table, rows, atr):
+            momentum_batch_nb(data.kernel_args(), table, rows, _col(genomes, 3), _col(genomes, 5), sl, tp, *atr, data.acct,
+                              np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
 MA_METHODS = ("sma", "ema", "smma", "lwma")
@@ -132,7 +154,7 @@ class AdaptiveReversion(ComboStrategy):
         atr_row = t.row(("atr", int(g[2])), atr)
         return [t.row(("ma", int(g[0]), int(g[1])), lambda: ind.ma_nb(c, int(g[0]), int(g[1]))),
                 atr_row,
-                t.row(("atr_avg", int(g[2]), int(g[6])), lambda: _shifted_sma(t.rows[atr_row], int(g[6]))),
+                t.row(("atr_avg", int(g[2]), int(g[6])), lambda: _shifted_sma(atr(), int(g[6]))),
                 t.row(("rsi", int(g[4])), lambda: ind.rsi_nb(c, int(g[4])))]
 
     def state(self, data: SimData, table: np.ndarray, r: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -146,10 +168,10 @@ class AdaptiveReversion(ComboStrategy):
 
         if not len(genomes):
             return
-        table, rows = self.tables(data, genomes)
         sl, tp = self._stop_columns(genomes)
-        reversion_batch_nb(data.kernel_args(), data.tf_close, table, rows, _col(genomes, 3), _col(genomes, 5),
-                           _col(genomes, 7), sl, tp, *self._atr_args(data, genomes), data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
+        with self._combo_rows(data, genomes) as (table, rows, atr):
+            reversion_batch_nb(data.kernel_args(), data.tf_close, table, rows, _col(genomes, 3), _col(genomes, 5),
+                               _col(genomes, 7), sl, tp, *atr, data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
 def _shifted_sma(x: np.ndarray, period: int) -> np.ndarray:
@@ -218,12 +240,12 @@ class Composite(ComboStrategy):
 
         if not len(genomes):
             return
-        table, rows = self.tables(data, genomes)
         sl, tp = self._stop_columns(genomes)
-        composite_batch_nb(data.kernel_args(), data.tf_close, table, rows,
-                           np.ascontiguousarray(genomes[:, :4].astype(np.int64)), _col(genomes, 8), _col(genomes, 10),
-                           np.ascontiguousarray(genomes[:, 4].astype(np.int64)), sl, tp, *self._atr_args(data, genomes), data.acct,
-                           np.empty(0, DEAL_DTYPE), np.empty(0), out)
+        with self._combo_rows(data, genomes) as (table, rows, atr):
+            composite_batch_nb(data.kernel_args(), data.tf_close, table, rows,
+                               np.ascontiguousarray(genomes[:, :4].astype(np.int64)), _col(genomes, 8), _col(genomes, 10),
+                               np.ascontiguousarray(genomes[:, 4].astype(np.int64)), sl, tp, *atr, data.acct,
+                               np.empty(0, DEAL_DTYPE), np.empty(0), out)
 
 
 COMBO_STRATEGIES = (MultiMomentum, AdaptiveReversion, Composite)

@@ -4,7 +4,7 @@ shared by all its genomes) and runs its rule and the simulation per genome in on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -77,10 +77,11 @@ class RuleStrategy(Strategy):
         return table, idx.reshape(-1).astype(np.int64), sl_atr, tp_atr, float(data.acct[S.A_POINT])
 
     @contextmanager
-    def _batch_rows(self, data: SimData, genomes: np.ndarray, keys: list[tuple]) -> Iterator[tuple]:
-        """The indicator rows of a batch, each distinct one computed once and kept for later batches
-        (`rayga.strategies.rows`): yields (matrix, the rule's rows per genome (genomes x len(keys[g])),
-        the batch kernels' ATR-stop arguments over the same matrix)."""
+    def _batch_rows(self, data: SimData, genomes: np.ndarray, keys: list[list[tuple]],
+                    make: Callable[[tuple], np.ndarray] | None = None) -> Iterator[tuple]:
+        """The indicator rows of a batch, each distinct one computed once (by `make`, default `row_values`)
+        and kept for later batches (`rayga.strategies.rows`): yields (matrix, the rule's rows per genome
+        (genomes x len(keys[g])), the batch kernels' ATR-stop arguments over the same matrix)."""
         from rayga.sim import _nb_state as S
 
         names = self.param_names
@@ -90,7 +91,8 @@ class RuleStrategy(Strategy):
         atr_keys = [("atr", int(p)) if a > 0 or b > 0 else ("zero",)
                     for p, a, b in zip(periods, sl_atr, tp_atr, strict=True)]
         flat = [k for ks in keys for k in ks]
-        with indicator_table(data, flat + atr_keys, lambda key: row_values(data, key)) as (matrix, idx):
+        make = make or (lambda key: row_values(data, key))
+        with indicator_table(data, flat + atr_keys, make) as (matrix, idx):
             rows = idx[:len(flat)].reshape(len(genomes), -1)
             yield matrix, rows, (matrix, idx[len(flat):], sl_atr, tp_atr, float(data.acct[S.A_POINT]))
 

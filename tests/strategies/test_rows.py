@@ -13,7 +13,7 @@ from rayga.sim.account import AccountConfig
 from rayga.sim.engine import evaluate
 from rayga.sim.prepared import prepare
 from rayga.strategies import rows as R
-from rayga.strategies.registry import get_strategy
+from rayga.strategies.registry import BUILT_IN, get_strategy
 from tests.strategies.test_strategies import default_space_sample
 
 
@@ -57,7 +57,7 @@ def market():
     return load_market_data("synthetic", "EURUSD", "2022-01-03", "2022-03-01", "M15")
 
 
-@pytest.mark.parametrize("name", ["ma_cross", "rsi_reversion", "bollinger_breakout", "donchian_breakout", "macd_cross"])
+@pytest.mark.parametrize("name", list(BUILT_IN))
 def test_results_do_not_depend_on_the_kept_rows(name, market, monkeypatch):
     strategy = get_strategy(name)
     genomes = default_space_sample(strategy, 40, seed=3)
