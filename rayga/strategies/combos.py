@@ -154,7 +154,8 @@ class AdaptiveReversion(ComboStrategy):
         atr_row = t.row(("atr", int(g[2])), atr)
         return [t.row(("ma", int(g[0]), int(g[1])), lambda: ind.ma_nb(c, int(g[0]), int(g[1]))),
                 atr_row,
-                t.row(("atr_avg", int(g[2]), int(g[6])), lambda: _shifted_sma(atr(), int(g[6]))),
+                t.row(("atr_avg", int(g[2]), int(g[6])),
+                      lambda: _shifted_sma(atr() if t.lazy else t.rows[atr_row], int(g[6]))),
                 t.row(("rsi", int(g[4])), lambda: ind.rsi_nb(c, int(g[4])))]
 
     def state(self, data: SimData, table: np.ndarray, r: np.ndarray, g: np.ndarray) -> np.ndarray:
