@@ -270,13 +270,13 @@ def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_
     units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
     so_margin = acct[S.A_STOP_OUT] * st[S.MARGIN]
     peak, dd, rel, eq_min = st[S.EQ_PEAK], st[S.EQ_DD], st[S.EQ_DD_REL], st[S.EQ_MIN]
-    short = 1.0 if d < 0 else 0.0  # prices seen: Bid for a long, Ask (Bid + spread) for a short
+    short = d < 0  # prices seen: Bid for a long, Ask (Bid + spread) for a short
     why = 0
     px = 0.0
     at_open = False
     j = j_start
     while j < j_stop:
-        add = short * spread_price[j]
+        add = spread_price[j] if short else 0.0  # a long sees Bid only: no load of the spread
         adverse = (m1_low[j] if d > 0 else m1_high[j]) + add
         favour = (m1_high[j] if d > 0 else m1_low[j]) + add
         if not ((sl > 0 and d * (adverse - sl) <= 0) or (tp > 0 and d * (favour - tp) >= 0)):
