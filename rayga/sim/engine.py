@@ -61,10 +61,9 @@ def evaluate(data: SimData | MarketData, strategy: Strategy, genomes: np.ndarray
         raw = np.zeros((len(arr), N_METRICS))
         strategy.run_batch(data, arr, raw)
     finish_metrics(raw)
-    frame = pd.DataFrame(arr, columns=list(strategy.param_names))
-    for i, name in enumerate(METRICS):
-        frame[name] = raw[:, i]
-    return frame
+    columns = {name: arr[:, i] for i, name in enumerate(strategy.param_names)}
+    columns.update({name: raw[:, i] for i, name in enumerate(METRICS)})
+    return pd.DataFrame(columns)  # at once: column by column costs ~3 ms a call, more than 4 passes
 
 
 @dataclass(frozen=True)
