@@ -12,6 +12,7 @@ so its data is prefetched (`_nb_prefetch`).
 import numpy as np
 from numba import njit
 
+from rayga.sim import _nb_state as S
 from rayga.sim._nb_prefetch import prefetch_bar_nb, prefetch_nb, prefetch_turn_nb
 
 
@@ -41,6 +42,7 @@ def bar_return_nb(eq, last, s1, s2, sn):
 
 
 CHUNK = 64  # bars per step of the quiet scan (scratch: returns, lowest equities)
+assert 2 * CHUNK <= S.N_SCRATCH, "the state's scratch area holds a chunk's returns and lowest equities"
 
 
 @njit(cache=True, _nrt=False, inline="always", error_model="numpy")

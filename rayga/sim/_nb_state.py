@@ -30,8 +30,8 @@ SH_N = 25
 LAST_EQ = 26
 DEALS = 27
 ENTRY_M1 = 28
-SCRATCH = 29  # first slot of a scratch area: per-bar log returns of a quiet stretch, in chunks
-N_SCRATCH = 256
+SCRATCH = 29  # first slot of a scratch area: a quiet chunk's per-bar log returns and lowest equities
+N_SCRATCH = 128  # 2 x _nb_quiet.CHUNK
 N_STATE = SCRATCH + N_SCRATCH
 
 # Account vector (float64), shared by every pass of a batch.
