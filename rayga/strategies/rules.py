@@ -60,22 +60,6 @@ class RuleStrategy(Strategy):
         return (np.ascontiguousarray(genomes[:, names.index("sl_points")]),
                 np.ascontiguousarray(genomes[:, names.index("tp_points")]))
 
-    def _atr_args(self, data: SimData, genomes: np.ndarray) -> tuple:
-        """The batch kernels' ATR-stop arguments: ATR rows (each period once), a row per genome, the SL and
-        TP multiples and the symbol's point."""
-        from rayga.indicators._nb import atr_nb
-        from rayga.sim import _nb_state as S
-
-        names = self.param_names
-        sl_atr = np.ascontiguousarray(genomes[:, names.index("sl_atr")])
-        tp_atr = np.ascontiguousarray(genomes[:, names.index("tp_atr")])
-        periods = genomes[:, names.index("stop_atr_period")].astype(np.int64)
-        used = (sl_atr > 0) | (tp_atr > 0)
-        keys, idx = np.unique(np.where(used, periods, 0), return_inverse=True)
-        table = np.vstack([atr_nb(data.tf_high, data.tf_low, data.tf_close, int(p)) if p > 0
-                           else np.zeros(len(data.tf_close)) for p in keys])
-        return table, idx.reshape(-1).astype(np.int64), sl_atr, tp_atr, float(data.acct[S.A_POINT])
-
     @contextmanager
     def _batch_rows(self, data: SimData, genomes: np.ndarray, keys: list[list[tuple]],
                     make: Callable[[tuple], np.ndarray] | None = None) -> Iterator[tuple]:
@@ -100,11 +84,17 @@ class RuleStrategy(Strategy):
         """SL/TP of one pass: points, or points per decision bar for ATR-scaled stops."""
         from rayga.strategies._nb_rules import atr_points_nb
 
-        table, rows, sl_atr, tp_atr, point = self._atr_args(data, genome[None, :])
+        from rayga.sim import _nb_state as S
+
+        names = self.param_names
+        sl_atr, tp_atr = float(genome[names.index("sl_atr")]), float(genome[names.index("tp_atr")])
         sl, tp = self.stops(genome)
-        atr = table[rows[0]]
-        return (atr_points_nb(atr, sl_atr[0], point) if sl_atr[0] > 0 else sl,
-                atr_points_nb(atr, tp_atr[0], point) if tp_atr[0] > 0 else tp)
+        if sl_atr <= 0 and tp_atr <= 0:
+            return sl, tp
+        atr = row_values(data, ("atr", int(genome[names.index("stop_atr_period")])))  # the batch kernels' row
+        point = float(data.acct[S.A_POINT])
+        return (atr_points_nb(atr, sl_atr, point) if sl_atr > 0 else sl,
+                atr_points_nb(atr, tp_atr, point) if tp_atr > 0 else tp)
 
     def signals(self, data: SimData, genome: np.ndarray) -> np.ndarray:
         """The decisions of one genome: the batch kernel's own rule, run alone."""
