@@ -14,6 +14,7 @@ from numba import njit
 
 from rayga.sim import _nb_state as S
 from rayga.sim._nb_prefetch import prefetch_bar_nb, prefetch_nb, prefetch_turn_nb
+from rayga.sim._nb_ptr import address_nb, view_nb
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -63,7 +64,7 @@ def chunk_bar_nb(a, f, sig, p1, p0, d, entry, base, du, sl_d, tp_d, so_margin, p
     return bad, e_min, log1p_series_nb(x) if abs(x) < 0.01 else np.nan
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
+@njit(cache=True, _nrt=False, error_model="numpy", inline="always")
 def chunk_nb(adv, fav, sig, swap, px, has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak, ret, low):
     """For each bar t of a chunk (arrays sliced at the chunk's first bar; sig and px from one bar
     earlier): low[t] its lowest equity (at the adverse extreme), ret[t] its equity log return (closing
@@ -88,7 +89,7 @@ def chunk_nb(adv, fav, sig, swap, px, has_swap, d, entry, base, du, sl_d, tp_d, 
     return first
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def sum_chunk_nb(ret, low, m):
     """(sum r, sum r^2, count of r != 0, lowest equity) over the first m bars of a chunk, in four
     interleaved partial sums (a fixed order). A bar's return is nonzero exactly where its equity changed
@@ -123,6 +124,19 @@ def sum_chunk_nb(ret, low, m):
     return (a0 + a1) + (a2 + a3), (q0 + q1) + (q2 + q3), float((n0 + n1) + (n2 + n3)), lo
 
 
+@njit(cache=True, _nrt=False, error_model="numpy")
+def chunk_step_nb(c, p_adv, p_fav, p_sig, p_swap, p_px, has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak,
+                  p_scratch):
+    """One chunk of c bars of a quiet stretch (`chunk_nb`, then `sum_chunk_nb` up to its first bar where
+    something happens), its arrays given as pointers (`_nb_prefetch.address_nb`): a call passes 16
+    values instead of ~60. Returns (that first bar or c, sum r, sum r^2, count of r != 0, lowest equity)."""
+    ret = view_nb(p_scratch, 2 * CHUNK)
+    m = chunk_nb(view_nb(p_adv, c), view_nb(p_fav, c), view_nb(p_sig, c), view_nb(p_swap, c), view_nb(p_px, c + 1),
+                 has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak, ret[:c], ret[CHUNK:CHUNK + c])
+    r1, r2, rn, lc = sum_chunk_nb(ret, ret[CHUNK:], m)
+    return m, r1, r2, rn, lc
+
+
 @njit(cache=True, _nrt=False, inline="always")
 def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough, eq_min, last, s1, s2, sn,
              signal, swap_units, has_swap, adverse_arr, favour_arr, close_px, curve, scratch, pf):
@@ -143,7 +157,6 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
     lo = e_min
     eq = base + (close_px[k] - entry) * du
     s1, s2, sn = bar_return_nb(eq, last, s1, s2, sn)
-    ret, low = scratch[:CHUNK], scratch[CHUNK:2 * CHUNK]
     t1 = 0.0
     t2 = 0.0
     tn = 0.0
@@ -154,14 +167,15 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
         size = min(2 * size, CHUNK)
         for i in range(j + 8, j + c + 8, 8):  # m1_start along the chunk: the end's M1 prefetch needs it
             prefetch_nb(pf[3], min(i, n - 1))
-        m = chunk_nb(adverse_arr[j:j + c], favour_arr[j:j + c], signal[j - 1:j - 1 + c], swap_units[j:j + c],
-                     close_px[j - 1:j + c], has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak, ret[:c], low[:c])
+        m, r1, r2, rn, lc = chunk_step_nb(
+            c, address_nb(adverse_arr, j), address_nb(favour_arr, j), address_nb(signal, j - 1),
+            address_nb(swap_units, j), address_nb(close_px, j - 1), has_swap, d, entry, base, du, sl_d, tp_d,
+            so_margin, peak, address_nb(scratch, 0))
         if m < c:  # the stretch ends at bar j + m: start loading what the full loop reads there
             prefetch_bar_nb(j + m, pf[0], pf[1], swap_units, pf[2], pf[3], pf[4], pf[5], pf[6], pf[7], pf[8], pf[9],
                             pf[10])
             if signal[j + m - 1] != 0:
                 prefetch_turn_nb(j + m, pf[11], pf[12], pf[13], pf[14])
-        r1, r2, rn, lc = sum_chunk_nb(ret, low, m)
         t1 += r1
         t2 += r2
         tn += rn
