@@ -89,6 +89,36 @@ def chunk_nb(adv, fav, sig, swap, px, has_swap, d, entry, base, du, sl_d, tp_d, 
     return first
 
 
+@njit(cache=True, _nrt=False, inline="always", error_model="numpy")
+def chunk_test_nb(adv, fav, sig, swap, has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak):
+    c = len(adv)
+    first = c
+    if has_swap:
+        for t in range(c):
+            e_min = base + (adv[t] - entry) * du
+            e_max = base + (fav[t] - entry) * du
+            bad = ((sig[t] != 0) | (d * adv[t] <= sl_d) | (d * fav[t] >= tp_d) | (e_min * 100.0 <= so_margin)
+                   | (e_max > peak) | (swap[t] > 0))
+            first = min(first, t if bad else c)
+    else:
+        for t in range(c):
+            e_min = base + (adv[t] - entry) * du
+            e_max = base + (fav[t] - entry) * du
+            bad = (sig[t] != 0) | (d * adv[t] <= sl_d) | (d * fav[t] >= tp_d) | (e_min * 100.0 <= so_margin) | (e_max > peak)
+            first = min(first, t if bad else c)
+    return first
+
+
+@njit(cache=True, _nrt=False, inline="always", error_model="numpy")
+def chunk_returns_nb(adv, px, entry, base, du, ret, low):
+    for t in range(len(ret)):
+        low[t] = base + (adv[t] - entry) * du
+        eq = base + (px[t + 1] - entry) * du
+        prev = base + (px[t] - entry) * du
+        x = (eq - prev) / prev
+        ret[t] = log1p_series_nb(x) if abs(x) < 0.01 else np.nan
+
+
 @njit(cache=True, _nrt=False, inline="always")
 def sum_chunk_nb(ret, low, m):
     """(sum r, sum r^2, count of r != 0, lowest equity) over the first m bars of a chunk, in four
@@ -131,8 +161,11 @@ def chunk_step_nb(c, p_adv, p_fav, p_sig, p_swap, p_px, has_swap, d, entry, base
     something happens), its arrays given as pointers (`_nb_prefetch.address_nb`): a call passes 16
     values instead of ~60. Returns (that first bar or c, sum r, sum r^2, count of r != 0, lowest equity)."""
     ret = view_nb(p_scratch, 2 * CHUNK)
-    m = chunk_nb(view_nb(p_adv, c), view_nb(p_fav, c), view_nb(p_sig, c), view_nb(p_swap, c), view_nb(p_px, c + 1),
-                 has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak, ret[:c], ret[CHUNK:CHUNK + c])
+    adv = view_nb(p_adv, c)
+    m = chunk_test_nb(adv, view_nb(p_fav, c), view_nb(p_sig, c), view_nb(p_swap, c),
+                      has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak)
+    mm = min(c, (m + 7) // 8 * 8)
+    chunk_returns_nb(adv[:mm], view_nb(p_px, mm + 1), entry, base, du, ret[:mm], ret[CHUNK:CHUNK + mm])
     r1, r2, rn, lc = sum_chunk_nb(ret, ret[CHUNK:], m)
     return m, r1, r2, rn, lc
 
