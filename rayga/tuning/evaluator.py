@@ -8,7 +8,7 @@ import os
 import numpy as np
 
 from rayga.errors import StrategyError
-from rayga.sim.engine import finish_metrics
+from rayga.sim.engine import finish_metrics, run_batch
 from rayga.sim.enums import N_METRICS
 from rayga.sim.prepared import SimData
 from rayga.strategies.base import Strategy
@@ -42,7 +42,7 @@ class Evaluator:
         data = with_account(self.data, acct, self.windows)
         raw = np.zeros((len(params), N_METRICS))
         try:
-            self.strategy.run_batch(data, params, raw)
+            run_batch(self.strategy, data, params, raw)
         except Exception:  # noqa: BLE001 - any strategy failure is reported with the genome that caused it
             raise StrategyError(self._culprit(data, params)) from None
         return finish_metrics(raw)

@@ -42,6 +42,19 @@ def test_parallel_equals_serial_and_batch_split(data):
     np.testing.assert_array_equal(parallel.to_numpy(), split)
 
 
+def test_batch_order_changes_no_figure(data):
+    """Batches run sorted by parameters (neighbours share indicator rows); rows come back in the given
+    order, duplicates included, identical to passes run one by one."""
+    g = genomes(40, seed=3)
+    g = np.vstack([g, g[5], g[17]])  # duplicates
+    perm = np.random.default_rng(1).permutation(len(g))
+    table = evaluate(data, MACross(), g)
+    shuffled = evaluate(data, MACross(), g[perm])
+    np.testing.assert_array_equal(shuffled.to_numpy(), table.to_numpy()[perm])
+    one_by_one = np.vstack([evaluate(data, MACross(), row[None, :]).to_numpy() for row in g[:6]])
+    np.testing.assert_array_equal(table.to_numpy()[:6], one_by_one)
+
+
 def test_no_trades_gives_defined_values(data):
     table = evaluate(data, MACross(), np.array([[20_000.0, 30_000.0, 0.0, 0.0]]))  # averages never defined
     row = table.iloc[0]
