@@ -54,7 +54,12 @@ class MACross(Strategy):
             return
         periods = genomes[:, :2].astype(np.int64)
         keys = [("vbt_rolling_mean", int(p)) for p in periods.reshape(-1)]
-        with indicator_table(data, keys, lambda key: self.sma(data.tf_close, key[1])) as (table, rows):
+        def sma_rows(missing, matrix, rows):  # the missing rows in parallel (Numba threads)
+            from rayga.strategies._nb_rows import sma_rows_nb
+
+            sma_rows_nb(data.tf_close, np.array([key[1] for key in missing], dtype=np.int64), matrix, rows)
+
+        with indicator_table(data, keys, lambda key: self.sma(data.tf_close, key[1]), sma_rows) as (table, rows):
             rows = rows.reshape(-1, 2)  # each distinct period computed once, and kept for later batches
             ma_cross_batch_nb(*data.kernel_args(), table, rows[:, 0].copy(), rows[:, 1].copy(),
                               np.ascontiguousarray(genomes[:, 2]), np.ascontiguousarray(genomes[:, 3]),

@@ -15,12 +15,14 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from typing import TypeAlias
 from contextlib import contextmanager
 
 import numpy as np
 
 from rayga.sim.prepared import SimData
 
+MakeRows: TypeAlias = Callable[[Sequence[Hashable], np.ndarray, np.ndarray], None]
 BUDGET_BYTES = 256 * 2**20  # per data set; a batch needing more distinct rows gets a matrix of its own
 TOTAL_BYTES = 512 * 2**20  # all data sets of a process (walk-forward windows): least recently used go first
 
@@ -44,22 +46,35 @@ class RowStore:
         self.matrix = None
         self.index.clear()
 
-    def table(self, keys: Sequence[Hashable], make: Callable[[Hashable], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """(matrix, row of each key) with every key's row computed by `make(key)` unless kept."""
+    def table(self, keys: Sequence[Hashable], make: Callable[[Hashable], np.ndarray],
+              make_rows: MakeRows | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(matrix, row of each key) with every key's row computed by `make(key)` unless kept; or, for
+        the rows that fit the store's free rows, by `make_rows(keys, matrix, rows)`, which fills
+        matrix[rows[i]] for keys[i] (all at once: in parallel)."""
         distinct = list(dict.fromkeys(keys))
         if len(distinct) > self.capacity:
             own = np.empty((len(distinct), self.n_bars))
-            for i, key in enumerate(distinct):
-                own[i] = make(key)
+            if make_rows is not None:
+                make_rows(distinct, own, np.arange(len(distinct), dtype=np.int64))
+            else:
+                for i, key in enumerate(distinct):
+                    own[i] = make(key)
             where = {key: i for i, key in enumerate(distinct)}
             return own, np.array([where[k] for k in keys], dtype=np.int64)
         if self.matrix is None:
             self.matrix = np.empty((self.capacity, self.n_bars))
-        wanted = set(distinct)
         for key in distinct:
             if key in self.index:
                 self.index.move_to_end(key)
-                continue
+        missing = [key for key in distinct if key not in self.index]
+        if make_rows is not None and missing:
+            fresh = missing[: self.capacity - len(self.index)]  # rows no key uses: a failure changes nothing
+            rows = np.arange(len(self.index), len(self.index) + len(fresh), dtype=np.int64)
+            make_rows(fresh, self.matrix, rows)
+            self.index.update(zip(fresh, rows.tolist(), strict=True))
+            missing = missing[len(fresh):]
+        wanted = set(distinct)
+        for key in missing:
             values = make(key)  # before any change: a failing `make` leaves the store as it was
             if len(self.index) < self.capacity:
                 row = len(self.index)
@@ -90,8 +105,8 @@ def _make_room(store: RowStore, new_rows: int) -> None:
 
 
 @contextmanager
-def indicator_table(data: SimData, keys: Sequence[Hashable],
-                    make: Callable[[Hashable], np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def indicator_table(data: SimData, keys: Sequence[Hashable], make: Callable[[Hashable], np.ndarray],
+                    make_rows: MakeRows | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Rows for `keys` (hashable, naming the indicator and its parameters) over `data`'s bars, kept
     for later batches on the same bars: yields (matrix, row index of each key); the rows stay as they
     are until the block ends (a concurrent batch on the same bars waits). Data sets that share their
@@ -105,7 +120,7 @@ def indicator_table(data: SimData, keys: Sequence[Hashable],
         _STORES.move_to_end(id(bars))
         _make_room(store, len(set(keys) - set(store.index)))
     with store.lock:
-        yield store.table(keys, make)
+        yield store.table(keys, make, make_rows)
 
 
 def forget_rows() -> None:

@@ -37,6 +37,39 @@ def test_store_evicts_least_recently_used_rows_and_keeps_values_right():
     assert sorted(store.index.values()) == [0, 1, 2]  # each row holds one key
 
 
+def test_rows_made_at_once_fill_free_rows_then_the_rest_one_by_one():
+    store = R.RowStore(n_bars=3, budget_bytes=3 * 3 * 8)  # room for three rows
+    calls = []
+
+    def make(key):
+        calls.append(("one", key))
+        return np.full(3, float(key))
+
+    def make_rows(keys, matrix, rows):
+        calls.append(("all", list(keys)))
+        for key, row in zip(keys, rows, strict=True):
+            matrix[row] = float(key)
+
+    m, idx = store.table([1, 2, 1], make, make_rows)
+    assert [m[i][0] for i in idx] == [1, 2, 1] and calls == [("all", [1, 2])]
+    m, idx = store.table([2, 3, 4], make, make_rows)  # one free row: 3 at once, 4 evicts 1 (not wanted)
+    assert [m[i][0] for i in idx] == [2, 3, 4] and calls[1:] == [("all", [3]), ("one", 4)]
+    assert set(store.index) == {2, 3, 4} and sorted(store.index.values()) == [0, 1, 2]
+    wide, idx = store.table([7, 8, 9, 10], make, make_rows)  # wider than the store: a matrix of its own
+    assert [wide[i][0] for i in idx] == [7, 8, 9, 10] and set(store.index) == {2, 3, 4}
+
+    small = R.RowStore(n_bars=3, budget_bytes=2 * 3 * 8)
+    small.table([1], make)
+
+    def boom(keys, matrix, rows):
+        matrix[rows] = -1.0  # writes its free rows, then fails
+        raise ValueError("bad rows")
+
+    with pytest.raises(ValueError):
+        small.table([5], make, boom)
+    assert list(small.index) == [1] and small.matrix[small.index[1]][0] == 1
+
+
 def test_a_batch_wider_than_the_store_gets_its_own_matrix_and_a_failing_row_changes_nothing():
     store = R.RowStore(n_bars=2, budget_bytes=2 * 2 * 8)
     m, idx = store.table([5, 6, 7, 5], lambda k: np.full(2, float(k)))
