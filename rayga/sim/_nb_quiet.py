@@ -3,9 +3,9 @@
 Most bars of a pass are quiet: a position is open and nothing happens in them (no decision or rollover
 on their first tick, no stop, take-profit or stop-out level in reach, no new equity high). `quiet_nb`
 settles them in chunks: one branch-free pass per chunk tests every bar with the full loop's arithmetic
-and takes its equity log return in SIMD lanes (`chunk_nb`), then the sums run up to the first bar where
-something happens. Strict IEEE arithmetic in a fixed order: the figures do not depend on how or where
-the kernel was compiled. The bar that ends a stretch is known a little before the full loop reaches it,
+(`chunk_test_nb`), a second takes the equity log returns of the bars before the first where something
+happens (`chunk_returns_nb`), both in SIMD lanes, then fixed-order sums. Strict IEEE arithmetic: the
+figures do not depend on how or where the kernel was compiled. The bar that ends a stretch is known a little before the full loop reaches it,
 so its data is prefetched (`_nb_prefetch`).
 """
 
@@ -53,64 +53,40 @@ assert 2 * CHUNK <= S.N_SCRATCH, "the state's scratch area holds a chunk's retur
 
 
 @njit(cache=True, _nrt=False, inline="always", error_model="numpy")
-def chunk_bar_nb(a, f, sig, p1, p0, d, entry, base, du, sl_d, tp_d, so_margin, peak):
-    """One bar of `chunk_nb`: (something happens, lowest equity, equity log return)."""
+def bar_bad_nb(a, f, sig, d, entry, base, du, sl_d, tp_d, so_margin, peak):
+    """Whether something happens in a bar of an open position: a decision on its first tick (sig), a
+    stop or take-profit level in reach of its adverse / favourable extreme (a, f), a stop-out at its
+    lowest equity, a possible new equity high. The full loop's tests with the same arithmetic."""
     e_min = base + (a - entry) * du
     e_max = base + (f - entry) * du
-    bad = (sig != 0) | (d * a <= sl_d) | (d * f >= tp_d) | (e_min * 100.0 <= so_margin) | (e_max > peak)
-    eq = base + (p1 - entry) * du
-    prev = base + (p0 - entry) * du
-    x = (eq - prev) / prev
-    return bad, e_min, log1p_series_nb(x) if abs(x) < 0.01 else np.nan
-
-
-@njit(cache=True, _nrt=False, error_model="numpy", inline="always")
-def chunk_nb(adv, fav, sig, swap, px, has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak, ret, low):
-    """For each bar t of a chunk (arrays sliced at the chunk's first bar; sig and px from one bar
-    earlier): low[t] its lowest equity (at the adverse extreme), ret[t] its equity log return (closing
-    price px[t + 1] against px[t]; NaN where |change| >= 1 %, where the series is not accurate); returns
-    the first bar where something happens (a decision or rollover on its first tick, a stop, take-profit
-    or stop-out level in reach, a possible new equity high: the full loop's tests with the same
-    arithmetic), or the chunk's length. No branch and nothing carried from bar to bar but an integer
-    minimum: LLVM runs it in SIMD lanes (strict IEEE arithmetic, so the figures do not depend on how it
-    is compiled). It reads only the arrays it needs: memory traffic, not arithmetic, bounds it."""
-    c = len(ret)
-    first = c
-    if has_swap:
-        for t in range(c):
-            bad, low[t], ret[t] = chunk_bar_nb(adv[t], fav[t], sig[t], px[t + 1], px[t], d, entry, base, du, sl_d,
-                                               tp_d, so_margin, peak)
-            first = min(first, t if bad | (swap[t] > 0) else c)
-    else:
-        for t in range(c):
-            bad, low[t], ret[t] = chunk_bar_nb(adv[t], fav[t], sig[t], px[t + 1], px[t], d, entry, base, du, sl_d,
-                                               tp_d, so_margin, peak)
-            first = min(first, t if bad else c)
-    return first
+    return (sig != 0) | (d * a <= sl_d) | (d * f >= tp_d) | (e_min * 100.0 <= so_margin) | (e_max > peak)
 
 
 @njit(cache=True, _nrt=False, inline="always", error_model="numpy")
 def chunk_test_nb(adv, fav, sig, swap, has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak):
+    """The first bar t of a chunk (arrays sliced at its first bar, sig from one bar earlier) where
+    something happens (`bar_bad_nb`, or a rollover), or the chunk's length. Branch-free, nothing carried
+    from bar to bar but an integer minimum: LLVM runs it in SIMD lanes, cheap enough that the bars a
+    chunk tests past the stretch's end cost little."""
     c = len(adv)
     first = c
     if has_swap:
         for t in range(c):
-            e_min = base + (adv[t] - entry) * du
-            e_max = base + (fav[t] - entry) * du
-            bad = ((sig[t] != 0) | (d * adv[t] <= sl_d) | (d * fav[t] >= tp_d) | (e_min * 100.0 <= so_margin)
-                   | (e_max > peak) | (swap[t] > 0))
-            first = min(first, t if bad else c)
+            bad = bar_bad_nb(adv[t], fav[t], sig[t], d, entry, base, du, sl_d, tp_d, so_margin, peak)
+            first = min(first, t if bad | (swap[t] > 0) else c)
     else:
         for t in range(c):
-            e_min = base + (adv[t] - entry) * du
-            e_max = base + (fav[t] - entry) * du
-            bad = (sig[t] != 0) | (d * adv[t] <= sl_d) | (d * fav[t] >= tp_d) | (e_min * 100.0 <= so_margin) | (e_max > peak)
+            bad = bar_bad_nb(adv[t], fav[t], sig[t], d, entry, base, du, sl_d, tp_d, so_margin, peak)
             first = min(first, t if bad else c)
     return first
 
 
 @njit(cache=True, _nrt=False, inline="always", error_model="numpy")
 def chunk_returns_nb(adv, px, entry, base, du, ret, low):
+    """For each bar t of a quiet run (arrays sliced at its first bar, px from one bar earlier): low[t]
+    its lowest equity (at its adverse extreme), ret[t] its equity log return (closing price px[t + 1]
+    against px[t]; NaN where |change| >= 1 %, where the series is not accurate). Branch-free, in SIMD
+    lanes, strict IEEE arithmetic: the figures do not depend on how or where it was compiled."""
     for t in range(len(ret)):
         low[t] = base + (adv[t] - entry) * du
         eq = base + (px[t + 1] - entry) * du
@@ -157,9 +133,11 @@ def sum_chunk_nb(ret, low, m):
 @njit(cache=True, _nrt=False, error_model="numpy")
 def chunk_step_nb(c, p_adv, p_fav, p_sig, p_swap, p_px, has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak,
                   p_scratch):
-    """One chunk of c bars of a quiet stretch (`chunk_nb`, then `sum_chunk_nb` up to its first bar where
-    something happens), its arrays given as pointers (`_nb_prefetch.address_nb`): a call passes 16
-    values instead of ~60. Returns (that first bar or c, sum r, sum r^2, count of r != 0, lowest equity)."""
+    """One chunk of c bars of a quiet stretch: the first bar where something happens (`chunk_test_nb`
+    over all c bars), then the returns and lowest equities of the bars before it, rounded up to whole
+    SIMD vectors (`chunk_returns_nb`), and their sums (`sum_chunk_nb`). The arrays come as pointers
+    (`_nb_ptr.address_nb`): a call passes 16 values instead of ~60. Returns (that first bar or c,
+    sum r, sum r^2, count of r != 0, lowest equity)."""
     ret = view_nb(p_scratch, 2 * CHUNK)
     adv = view_nb(p_adv, c)
     m = chunk_test_nb(adv, view_nb(p_fav, c), view_nb(p_sig, c), view_nb(p_swap, c),
@@ -177,23 +155,17 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
     happens in them: no decision or rollover on their first tick, no stop, take-profit or stop-out level
     in reach, no new equity high. Settled as the full loop settles such a bar (the same tests and
     lowest equities: identical figures but for the Sharpe sums' order of addition, ~1e-15 relative),
-    CHUNK bars at a time (`chunk_nb`, in SIMD lanes). Returns the first bar that is not quiet."""
+    up to CHUNK bars at a time (`chunk_step_nb`, in SIMD lanes). The equity carried in (`last`) is the
+    same expression at bar k - 1's close, so bar k's return is taken in the chunk like the others.
+    Returns the first bar that is not quiet."""
     du = d * units  # d = +-1: base + (p - entry) x du == base + d x (p - entry) x units, bit for bit
     sl_d = d * sl_px if sl_px > 0 else -np.inf  # a stop is in reach where d x adverse <= d x sl
     tp_d = d * tp_px if tp_px > 0 else np.inf
-    # bar k alone: its return is against `last`, the equity carried in
-    e_min = base + (adverse_arr[k] - entry) * du
-    e_max = base + (favour_arr[k] - entry) * du
-    if ((signal[k - 1] != 0) | (d * adverse_arr[k] <= sl_d) | (d * favour_arr[k] >= tp_d)
-            | (e_min * 100.0 <= so_margin) | (e_max > peak) | (has_swap and swap_units[k] > 0)):
-        return k, trough, eq_min, last, s1, s2, sn
-    lo = e_min
-    eq = base + (close_px[k] - entry) * du
-    s1, s2, sn = bar_return_nb(eq, last, s1, s2, sn)
+    lo = np.inf
     t1 = 0.0
     t2 = 0.0
     tn = 0.0
-    j = k + 1
+    j = k
     size = CHUNK // 2  # most stretches are short: chunks of 32 bars, then 64
     while j < n:
         c = min(size, n - j)
@@ -216,6 +188,8 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
         j += m
         if m < c:
             break
+    if j == k:
+        return k, trough, eq_min, last, s1, s2, sn
     trough = min(trough, lo)
     eq_min = min(eq_min, lo)
     if t1 == t1:
@@ -223,10 +197,11 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
         s2 += t2
         sn += tn
     else:  # some bar changed the equity by >= 1 %: log1p bar by bar
-        for i in range(k + 1, j):
-            last = eq
+        eq = last
+        for i in range(k, j):
+            prev = eq
             eq = base + (close_px[i] - entry) * du
-            s1, s2, sn = bar_return_nb(eq, last, s1, s2, sn)
+            s1, s2, sn = bar_return_nb(eq, prev, s1, s2, sn)
     if len(curve) > 0:  # a report's equity curve (the sums above do not depend on it)
         for i in range(k, j):
             curve[i] = base + (close_px[i] - entry) * du
