@@ -75,7 +75,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from rayga.bench import run_bench
 
     result = run_bench(args.source, sizes=tuple(args.genomes), vbt_sample=args.vectorbt,
-                       reference_sample=args.reference)
+                       reference_sample=args.reference, repeats=args.repeats)
     for line in result.lines():
         print(line)
     if args.json:
@@ -276,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--genomes", type=int, nargs="+", default=[1_000, 10_000], metavar="N")
     bench.add_argument("--vectorbt", type=int, default=200, metavar="N", help="genomes through vectorbt")
     bench.add_argument("--reference", type=int, default=100, metavar="N", help="genomes through the per-tick reference")
+    bench.add_argument("--repeats", type=int, default=3, metavar="N",
+                       help="runs of each timed measurement; the fastest counts (default 3)")
     bench.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     bench.set_defaults(func=_cmd_bench)
 
