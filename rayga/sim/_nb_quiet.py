@@ -82,17 +82,17 @@ def chunk_test_nb(adv, fav, sig, swap, has_swap, d, entry, base, du, sl_d, tp_d,
 
 
 @njit(cache=True, _nrt=False, inline="always", error_model="numpy")
-def chunk_returns_nb(adv, px, entry, base, du, ret, low):
+def chunk_returns_nb(adv, px, m, entry, base, du, ret, low):
     """For each bar t of a quiet run (arrays sliced at its first bar, px from one bar earlier): low[t]
     its lowest equity (at its adverse extreme), ret[t] its equity log return (closing price px[t + 1]
     against px[t]; NaN where |change| >= 1 %, where the series is not accurate). Branch-free, in SIMD
     lanes, strict IEEE arithmetic: the figures do not depend on how or where it was compiled."""
     for t in range(len(ret)):
-        low[t] = base + (adv[t] - entry) * du
         eq = base + (px[t + 1] - entry) * du
         prev = base + (px[t] - entry) * du
         x = (eq - prev) / prev
-        ret[t] = log1p_series_nb(x) if abs(x) < 0.01 else np.nan
+        low[t] = base + (adv[t] - entry) * du if t < m else np.inf
+        ret[t] = (log1p_series_nb(x) if abs(x) < 0.01 else np.nan) if t < m else 0.0
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -143,8 +143,8 @@ def chunk_step_nb(c, p_adv, p_fav, p_sig, p_swap, p_px, has_swap, d, entry, base
     m = chunk_test_nb(adv, view_nb(p_fav, c), view_nb(p_sig, c), view_nb(p_swap, c),
                       has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak)
     mm = min(c, (m + 7) // 8 * 8)
-    chunk_returns_nb(adv[:mm], view_nb(p_px, mm + 1), entry, base, du, ret[:mm], ret[CHUNK:CHUNK + mm])
-    r1, r2, rn, lc = sum_chunk_nb(ret, ret[CHUNK:], m)
+    chunk_returns_nb(adv[:mm], view_nb(p_px, mm + 1), m, entry, base, du, ret[:mm], ret[CHUNK:CHUNK + mm])
+    r1, r2, rn, lc = sum_chunk_nb(ret, ret[CHUNK:], mm)  # bars m.. add 0 and +inf: no change
     return m, r1, r2, rn, lc
 
 
