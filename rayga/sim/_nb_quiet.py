@@ -5,8 +5,8 @@ on their first tick, no stop, take-profit or stop-out level in reach, no new equ
 settles them in chunks: one branch-free pass per chunk tests every bar with the full loop's arithmetic
 (`chunk_test_nb`), a second takes the equity log returns of the bars before the first where something
 happens (`chunk_returns_nb`), both in SIMD lanes, then fixed-order sums. Strict IEEE arithmetic: the
-figures do not depend on how or where the kernel was compiled. The bar that ends a stretch is known a little before the full loop reaches it,
-so its data is prefetched (`_nb_prefetch`).
+figures do not depend on how or where the kernel was compiled. The bar that ends a stretch is known a
+little before the full loop reaches it, so its data is prefetched (`_nb_prefetch`).
 """
 
 import numpy as np
