@@ -15,8 +15,8 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from typing import TypeAlias
 from contextlib import contextmanager
+from typing import TypeAlias
 
 import numpy as np
 
