@@ -49,7 +49,7 @@ def run_batch(strategy: Strategy, data: SimData, genomes: np.ndarray, out: np.nd
     metrics written in the given order. Neighbours then share indicator rows (e.g. the same fast MA
     period), which the kernels read from cache instead of memory: ~7 % faster for random MA-cross
     genomes. Every pass depends on its genome alone, so the order changes no figure."""
-    order = np.lexsort(genomes.T[::-1]) if len(genomes) > 1 else np.arange(len(genomes))
+    order = np.lexsort(genomes.T[::-1])  # by the first parameter, then the second...
     if (order == np.arange(len(genomes))).all():
         strategy.run_batch(data, genomes, out)
         return
