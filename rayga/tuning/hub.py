@@ -48,8 +48,9 @@ class RunHub:
             except ray.exceptions.RayTaskError as exc:  # the strategy failed while warming up
                 self.start_error = str(getattr(exc, "cause", exc))
                 continue
-            except ray.exceptions.RayActorError:
-                self._spawn()  # lost while starting: try again
+            except ray.exceptions.RayActorError:  # lost while starting (its node went away): try again
+                self.lost_count += 1
+                self._spawn()
                 continue
             self.ready_actors[i] = handle
 
@@ -67,6 +68,7 @@ class RunHub:
                 self._spawn()
 
     def stats(self) -> dict:
+        """Evaluators ready and starting, and how many were lost (while starting or once ready)."""
         return {"ready": len(self.ready_actors), "starting": len(self.starting), "lost": self.lost_count}
 
     # -- batches -----------------------------------------------------------------------------------

@@ -27,6 +27,22 @@ RAY = str(Path(sys.executable).with_name("ray"))
 ENV = {**os.environ, "RAY_AUTH_MODE": "token"}
 CPUS = ("import ray, sys; ray.init(address=sys.argv[1], logging_level='ERROR'); "
         "print(int(ray.cluster_resources().get('CPU', 0)))")
+# Prints the PID of each of the run's evaluators as it joins the pool (ready), from the run's hub actor.
+READY_PIDS = """
+import sys, time, ray
+ray.init(address=sys.argv[1], namespace="rayga", logging_level="ERROR")
+deadline = time.monotonic() + 300
+while not (hubs := [n for n in ray.util.list_named_actors() if n.startswith("hub-")]):
+    assert time.monotonic() < deadline, "no hub"
+    time.sleep(0.05)
+hub, seen = ray.get_actor(hubs[0]), set()
+while len(seen) < int(sys.argv[2]) and time.monotonic() < deadline:
+    for eid, handle in ray.get(hub.evaluators.remote())[0]:
+        if eid not in seen:
+            seen.add(eid)
+            print(ray.get(handle.ready.remote())[1], flush=True)
+    time.sleep(0.05)
+"""
 
 
 def _kill(p: psutil.Process) -> None:
@@ -115,9 +131,18 @@ def test_multinode_run_with_a_worker_node_stopped_in_flight(tmp_path, capsys):
                                    "--address", nodes.address, "--out", str(out), "--quiet"],
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
         nodes.procs.append(driver)  # stopped by PID with the nodes if anything goes wrong
+        probe = subprocess.Popen([sys.executable, "-c", READY_PIDS, nodes.address, "1"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True, env=ENV)
+        nodes.procs.append(probe)
+        in_use = int(probe.stdout.readline())  # an evaluator in the pool: the next batch gives it a chunk
+        probe.wait(60)
         while not list(out.glob("*/batches/000003.parquet")) and driver.poll() is None:  # past the initial populations
             time.sleep(0.02)
-        nodes.stop(workers[1], hard=True)  # a preempted worker node
+        assert driver.poll() is None, "the run ended before a worker node could be stopped"
+        # The node of an evaluator already in the pool (the other may still be warming up; losing a starting
+        # evaluator would leave no chunk to resubmit).
+        victim = next(w for w in workers if in_use in {p.pid for p in psutil.Process(w.pid).children(recursive=True)})
+        nodes.stop(victim, hard=True)  # a preempted worker node
         stopped.set()
         output, _ = driver.communicate(timeout=600)
         assert driver.returncode == 0, output[-3000:]
