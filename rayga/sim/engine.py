@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -50,6 +51,10 @@ def run_batch(strategy: Strategy, data: SimData, genomes: np.ndarray, out: np.nd
     period), which the kernels read from cache instead of memory: ~7 % faster for random MA-cross
     genomes. Every pass depends on its genome alone, so the order changes no figure."""
     order = np.lexsort(genomes.T[::-1])  # by the first parameter, then the second...
+    threads = numba.get_num_threads()
+    if threads > 1:  # dealt round-robin: each thread's contiguous share of the parallel loop is a sorted
+        # sample of the whole (nearby genomes cost alike; a static split of the sorted batch cost ~12 %)
+        order = np.concatenate([order[t::threads] for t in range(threads)])
     if (order == np.arange(len(genomes))).all():
         strategy.run_batch(data, genomes, out)
         return
