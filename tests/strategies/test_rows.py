@@ -141,3 +141,25 @@ def test_all_kept_rows_stay_within_the_process_budget(monkeypatch):
     again = evaluate(a, strategy, genomes)  # recomputed: the same figures
     for col in first.columns:
         np.testing.assert_array_equal(again[col].to_numpy(), first[col].to_numpy(), err_msg=col)
+
+
+@pytest.mark.parametrize("holes", ["none", "scattered", "leading"])
+def test_batched_moving_averages_are_vectorbts_bit_for_bit(holes):
+    from vectorbt.generic.nb import rolling_mean_1d_nb
+
+    from rayga.strategies._nb_rows import sma_rows_nb
+
+    rng = np.random.default_rng(5)
+    close = 1.1 + np.cumsum(rng.normal(0, 1e-4, 5_000))
+    if holes == "scattered":
+        close[rng.choice(len(close), 200, replace=False)] = np.nan
+    elif holes == "leading":
+        close[:30] = np.nan
+    periods = np.array([1, 2, 7, 50, 333, 4_999, 5_000, 6_000], dtype=np.int64)
+    matrix = np.full((len(periods) + 2, len(close)), -1.0)
+    rows = np.arange(2, len(periods) + 2, dtype=np.int64)  # rows 0 and 1 are not to be touched
+    sma_rows_nb(close, periods, matrix, rows)
+    assert (matrix[:2] == -1.0).all()
+    for p, row in zip(periods, rows, strict=True):
+        expected = rolling_mean_1d_nb(close, int(p), int(p))
+        np.testing.assert_array_equal(matrix[row].view(np.int64), expected.view(np.int64), err_msg=f"period {p}")
