@@ -2,7 +2,9 @@
 
 The loop walks timeframe bars with the open position's hot state in local variables (registers) and
 descends to M1 ticks (`_nb.fast_descend_nb`, `_nb.descend_nb`) only inside bars where a stop,
-take-profit or stop-out level is in reach, or where a new equity high leaves the exact drawdown unknown.
+take-profit or stop-out level is in reach, or where a new equity high leaves the exact drawdown unknown;
+in batches (no deals kept) not even there when the bar's only event is one stop level filled at its
+price that no tick before it can add to the drawdown.
 Elsewhere a bar is settled from its extremes: its adverse extreme is its lowest equity, and a new high
 inside it can add at most lots x contract x the bar's largest adverse move (precomputed in tick order) to
 the money drawdown, and at most that over the old peak to the relative drawdown.
@@ -26,7 +28,7 @@ from rayga.sim._nb import (
     vbt_bar_stop_nb,
 )
 from rayga.sim._nb_quiet import bar_return_nb, quiet_nb
-from rayga.sim.enums import CONV_DIV, DEAL_END, STOPS_VECTORBT
+from rayga.sim.enums import CONV_DIV, DEAL_END, FILL_MARKET, STOPS_VECTORBT
 
 
 @njit(cache=True, inline="always")
@@ -82,6 +84,9 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
     trough = peak  # lowest equity since `peak` whose drawdown is not yet booked into dd/rel
     n = len(m1_start)
     fast = lin and not vbt_stops
+    # a bar's stop exit may be booked without its ticks where no deal is recorded (its tick is not needed)
+    # and the exit fills at the level (order fill; a market fill depends on the tick)
+    settled = fast and len(deals) == 0 and acct[S.A_FILL] != FILL_MARKET
     m1 = (m1_start, m1_stop, m1_open, m1_high, m1_low, m1_close, spread_price, low_first)
     pf_long = (tf_open, open_spread, long_drop, *m1, ask_high, ask_low, close_ask, short_drop)
     pf_short = (tf_open, open_spread, short_drop, *m1, tf_low, tf_high, tf_close, long_drop)
@@ -131,8 +136,9 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
             else:
                 e_min = base + d * (adverse - entry) * units * conv_nb(pconv, adverse)
                 e_max = base + d * (favour - entry) * units * conv_nb(pconv, favour)
-            needs = (sl_px > 0 and d * (adverse - sl_px) <= 0) or (tp_px > 0 and d * (favour - tp_px) >= 0)
-            needs = needs or e_min * 100.0 <= so * margin
+            sl_hit = sl_px > 0 and d * (adverse - sl_px) <= 0
+            tp_hit = tp_px > 0 and d * (favour - tp_px) >= 0
+            needs = sl_hit or tp_hit or e_min * 100.0 <= so * margin
             if vbt_stops and d < 0:  # vectorbt checks a short's stops on Bid bars
                 needs = needs or (sl_px > 0 and tf_high[k] >= sl_px) or (tp_px > 0 and tf_low[k] <= tp_px)
             drop_money = drop * units
@@ -141,7 +147,15 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
             if needs:
                 dd, rel = settle_nb(peak, trough, dd, rel)
                 write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
-                if fast:
+                if settled and sl_hit != tp_hit and e_min * 100.0 > so * margin and e_max <= peak and (
+                        e_min >= trough or (sl_hit and base + d * (sl_px - entry) * units >= trough)):
+                    # One level in reach and nothing else can happen in the bar: the position exits at that
+                    # level (order fill) on some tick, and no tick before it makes a new high or a new low
+                    # since the peak (they lie between the level's equity or the bar's lowest and the peak),
+                    # so the walk through the ticks would book nothing but the exit: book it at once.
+                    close_nb(st, acct, deals, m1_start[k], sl_px if sl_hit else tp_px, E.DEAL_SL if sl_hit
+                             else E.DEAL_TP)
+                elif fast:
                     fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first,
                                     m1_start[k], m1_stop[k])
                 else:
