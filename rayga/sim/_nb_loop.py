@@ -18,6 +18,7 @@ from numba import njit
 from rayga.sim import _nb_state as S
 from rayga.sim import enums as E
 from rayga.sim._nb import (
+    cents_nb,
     close_nb,
     conv_nb,
     descend_nb,
@@ -61,6 +62,26 @@ def write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn):
     st[S.SH_SUM] = s1
     st[S.SH_SUMSQ] = s2
     st[S.SH_N] = sn
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def lone_exit_nb(st, acct, sl_hit, d, entry, base, units, sl_px, e_min, trough):
+    """Whether a bar of an open position whose only event is one stop level (SL or TP in reach, the
+    other not, no stop-out, no new equity high: the caller's tests) books nothing but its exit at that
+    level (order fill), so that its ticks need no walk. The ticks before the exit lie between the bar's
+    lowest equity e_min (for a stop loss: the equity at the stop) and the peak: they change no drawdown
+    figure when none is below the lowest equity since the peak (trough), or, for a stop loss, when the
+    balance after the exit (cents-rounded profit, commission, swap: `close_nb`'s arithmetic) is at most
+    the equity at the stop (its drawdown then covers theirs)."""
+    if e_min >= trough:
+        return True
+    if not sl_hit:
+        return False
+    at_stop = base + d * (sl_px - entry) * units
+    if at_stop >= trough:
+        return True
+    result = cents_nb(d * (sl_px - entry) * units) + -acct[S.A_COMM] * acct[S.A_LOTS] + cents_nb(st[S.SWAP])
+    return st[S.BAL] + result <= at_stop
 
 
 @njit(cache=True, _nrt=False)
@@ -147,12 +168,8 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
             if needs:
                 dd, rel = settle_nb(peak, trough, dd, rel)
                 write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
-                if settled and sl_hit != tp_hit and e_min * 100.0 > so * margin and e_max <= peak and (
-                        e_min >= trough or (sl_hit and base + d * (sl_px - entry) * units >= trough)):
-                    # One level in reach and nothing else can happen in the bar: the position exits at that
-                    # level (order fill) on some tick, and no tick before it makes a new high or a new low
-                    # since the peak (they lie between the level's equity or the bar's lowest and the peak),
-                    # so the walk through the ticks would book nothing but the exit: book it at once.
+                if settled and sl_hit != tp_hit and e_min * 100.0 > so * margin and e_max <= peak and lone_exit_nb(
+                        st, acct, sl_hit, d, entry, base, units, sl_px, e_min, trough):
                     close_nb(st, acct, deals, m1_start[k], sl_px if sl_hit else tp_px, E.DEAL_SL if sl_hit
                              else E.DEAL_TP)
                 elif fast:
