@@ -108,9 +108,8 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
     # a bar's stop exit may be booked without its ticks where no deal is recorded (its tick is not needed)
     # and the exit fills at the level (order fill; a market fill depends on the tick)
     settled = fast and len(deals) == 0 and acct[S.A_FILL] != FILL_MARKET
-    m1 = (m1_start, m1_stop, m1_open, m1_high, m1_low, m1_close, spread_price, low_first)
-    pf_long = (tf_open, open_spread, long_drop, *m1, ask_high, ask_low, close_ask, short_drop)
-    pf_short = (tf_open, open_spread, short_drop, *m1, tf_low, tf_high, tf_close, long_drop)
+    pf_long = (tf_open, open_spread, long_drop, m1_start, ask_high, ask_low, close_ask, short_drop)
+    pf_short = (tf_open, open_spread, short_drop, m1_start, tf_low, tf_high, tf_close, long_drop)
     k = 0
     while k < n:
         if fast and d != 0.0:

@@ -1,10 +1,9 @@
 """Cache prefetch hints for the bar loop (kernel-only module).
 
 The bar loop's quiet stretches stream a few timeframe arrays; the bar that ends a stretch (a
-decision, a level in reach) then reads other arrays at that bar, and a descent reads six M1 arrays
-at a place nothing has touched: each a cache miss costing more than the arithmetic around it. The
-stretch's end is known a little before the full loop reaches it, so the loop asks the CPU to start
-those loads then. A hint never changes a result: it only moves a load earlier.
+decision, a level in reach) then reads other arrays at that bar, each a cache miss costing more than
+the arithmetic around it. The stretch's end is known a little before the full loop reaches it, so the
+loop asks the CPU to start those loads then. A hint never changes a result: it only moves a load earlier.
 """
 
 from llvmlite import ir
@@ -39,28 +38,15 @@ if config.DISABLE_JIT:  # kernels run as Python (debugging): a hint has nothing 
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def prefetch_bar_nb(k, tf_open, open_spread, swap_units, drop, m1_start, m1_stop, m1_open, m1_high, m1_low, m1_close,
-                    spread_price, low_first):
-    """Prefetch what the full loop reads at timeframe bar k: its first tick, rollover and largest
-    adverse move, and the start of its M1 bars (a descent)."""
+def prefetch_bar_nb(k, tf_open, open_spread, swap_units, drop, m1_start):
+    """Prefetch what the full loop reads at timeframe bar k: its first tick, rollover, largest adverse
+    move and first M1 bar's index. (Not the M1 bars: a bar whose ticks are walked is rare once lone stop
+    exits are booked without them, and their prefetch cost more than the misses it saved.)"""
     prefetch_nb(tf_open, k)
     prefetch_nb(open_spread, k)
     prefetch_nb(swap_units, k)
     prefetch_nb(drop, k)
-    prefetch_nb(m1_stop, k)
-    j0 = m1_start[k]
-    j1 = min(j0 + 8, len(m1_open) - 1)
-    prefetch_nb(m1_open, j0)
-    prefetch_nb(m1_open, j1)
-    prefetch_nb(m1_high, j0)
-    prefetch_nb(m1_high, j1)
-    prefetch_nb(m1_low, j0)
-    prefetch_nb(m1_low, j1)
-    prefetch_nb(m1_close, j0)
-    prefetch_nb(m1_close, j1)
-    prefetch_nb(spread_price, j0)
-    prefetch_nb(spread_price, j1)
-    prefetch_nb(low_first, j0)
+    prefetch_nb(m1_start, k)
 
 
 @njit(cache=True, _nrt=False, inline="always")

@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit
 
 from rayga.sim import _nb_state as S
-from rayga.sim._nb_prefetch import prefetch_bar_nb, prefetch_nb, prefetch_turn_nb
+from rayga.sim._nb_prefetch import prefetch_bar_nb, prefetch_turn_nb
 from rayga.sim._nb_ptr import address_nb, view_nb
 
 
@@ -170,17 +170,14 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
     while j < n:
         c = min(size, n - j)
         size = min(2 * size, CHUNK)
-        for i in range(j + 8, j + c + 8, 8):  # m1_start along the chunk: the end's M1 prefetch needs it
-            prefetch_nb(pf[3], min(i, n - 1))
         m, r1, r2, rn, lc = chunk_step_nb(
             c, address_nb(adverse_arr, j), address_nb(favour_arr, j), address_nb(signal, j - 1),
             address_nb(swap_units, j), address_nb(close_px, j - 1), has_swap, d, entry, base, du, sl_d, tp_d,
             so_margin, peak, address_nb(scratch, 0))
         if m < c:  # the stretch ends at bar j + m: start loading what the full loop reads there
-            prefetch_bar_nb(j + m, pf[0], pf[1], swap_units, pf[2], pf[3], pf[4], pf[5], pf[6], pf[7], pf[8], pf[9],
-                            pf[10])
+            prefetch_bar_nb(j + m, pf[0], pf[1], swap_units, pf[2], pf[3])
             if signal[j + m - 1] != 0:
-                prefetch_turn_nb(j + m, pf[11], pf[12], pf[13], pf[14])
+                prefetch_turn_nb(j + m, pf[4], pf[5], pf[6], pf[7])
         t1 += r1
         t2 += r2
         tn += rn
