@@ -2,9 +2,10 @@
 
 Most bars of a pass are quiet: a position is open and nothing happens in them (no decision or rollover
 on their first tick, no stop, take-profit or stop-out level in reach, no new equity high). `quiet_nb`
-settles them in chunks: one branch-free pass per chunk tests every bar with the full loop's arithmetic
-(`chunk_test_nb`), a second takes the equity log returns of the bars before the first where something
-happens (`chunk_returns_nb`), both in SIMD lanes, then fixed-order sums. Strict IEEE arithmetic: the
+settles them in chunks: one branch-free pass per chunk compares every bar's extremes with two price
+bounds that stand for all the full loop's tests (`reach_nb`, `chunk_test_nb`), a second takes the equity
+log returns of the bars before the first where something may happen (`chunk_returns_nb`), both in SIMD
+lanes, then fixed-order sums. Strict IEEE arithmetic: the
 figures do not depend on how or where the kernel was compiled. The bar that ends a stretch is known a
 little before the full loop reaches it, so its data is prefetched (`_nb_prefetch`).
 """
@@ -52,31 +53,43 @@ CHUNK = 64  # bars per step of the quiet scan (scratch: returns, lowest equities
 assert 2 * CHUNK <= S.N_SCRATCH, "the state's scratch area holds a chunk's returns and lowest equities"
 
 
-@njit(cache=True, _nrt=False, inline="always", error_model="numpy")
-def bar_bad_nb(a, f, sig, d, entry, base, du, sl_d, tp_d, so_margin, peak):
-    """Whether something happens in a bar of an open position: a decision on its first tick (sig), a
-    stop or take-profit level in reach of its adverse / favourable extreme (a, f), a stop-out at its
-    lowest equity, a possible new equity high. The full loop's tests with the same arithmetic."""
-    e_min = base + (a - entry) * du
-    e_max = base + (f - entry) * du
-    return (sig != 0) | (d * a <= sl_d) | (d * f >= tp_d) | (e_min * 100.0 <= so_margin) | (e_max > peak)
+@njit(cache=True, _nrt=False, inline="always")
+def reach_nb(d, entry, base, units, sl_px, tp_px, so_margin, peak):
+    """Price bounds of a quiet bar of an open position, in d x price: a bar may hold an event where
+    d x its adverse extreme <= lo (a stop loss in reach, or a stop-out: equity x 100 <= so_margin) or
+    d x its favourable extreme >= hi (a take-profit in reach, or a new equity high). The equity is
+    monotone in d x price, so the stop-out and new-high bounds are the levels where the loop's own
+    equity expression crosses them, widened by a relative 1e-9 (far above the rounding in solving for
+    them, far below a price step): a bar near a bound ends the stretch and is settled by the full loop
+    with the exact tests, so a wide bound costs a little time and never a figure."""
+    tol = 1e-9 * (1.0 + abs(entry))
+    so_at = d * entry + (so_margin / 100.0 - base) / units
+    hi_at = d * entry + (peak - base) / units
+    lo = so_at + tol + 1e-9 * abs(so_at)
+    hi = hi_at - tol - 1e-9 * abs(hi_at)
+    if sl_px > 0:
+        lo = max(lo, d * sl_px)  # a stop is in reach where d x adverse <= d x sl
+    if tp_px > 0:
+        hi = min(hi, d * tp_px)
+    return lo, hi
 
 
 @njit(cache=True, _nrt=False, inline="always", error_model="numpy")
-def chunk_test_nb(adv, fav, sig, swap, has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak):
+def chunk_test_nb(adv, fav, sig, swap, has_swap, d, lo, hi):
     """The first bar t of a chunk (arrays sliced at its first bar, sig from one bar earlier) where
-    something happens (`bar_bad_nb`, or a rollover), or the chunk's length. Branch-free, nothing carried
-    from bar to bar but an integer minimum: LLVM runs it in SIMD lanes, cheap enough that the bars a
-    chunk tests past the stretch's end cost little."""
+    something may happen (a decision on its first tick, an extreme past the bounds of `reach_nb`, or a
+    rollover), or the chunk's length. Branch-free, nothing carried from bar to bar but an integer
+    minimum: LLVM runs it in SIMD lanes, cheap enough that the bars a chunk tests past the stretch's
+    end cost little."""
     c = len(adv)
     first = c
     if has_swap:
         for t in range(c):
-            bad = bar_bad_nb(adv[t], fav[t], sig[t], d, entry, base, du, sl_d, tp_d, so_margin, peak)
-            first = min(first, t if bad | (swap[t] > 0) else c)
+            bad = (sig[t] != 0) | (d * adv[t] <= lo) | (d * fav[t] >= hi) | (swap[t] > 0)
+            first = min(first, t if bad else c)
     else:
         for t in range(c):
-            bad = bar_bad_nb(adv[t], fav[t], sig[t], d, entry, base, du, sl_d, tp_d, so_margin, peak)
+            bad = (sig[t] != 0) | (d * adv[t] <= lo) | (d * fav[t] >= hi)
             first = min(first, t if bad else c)
     return first
 
@@ -131,8 +144,7 @@ def sum_chunk_nb(ret, low, m):
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
-def chunk_step_nb(c, p_adv, p_fav, p_sig, p_swap, p_px, has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak,
-                  p_scratch):
+def chunk_step_nb(c, p_adv, p_fav, p_sig, p_swap, p_px, has_swap, d, entry, base, du, lo, hi, p_scratch):
     """One chunk of c bars of a quiet stretch: the first bar where something happens (`chunk_test_nb`
     over all c bars), then the returns and lowest equities of the bars before it, rounded up to whole
     SIMD vectors (`chunk_returns_nb`), and their sums (`sum_chunk_nb`). The arrays come as pointers
@@ -140,8 +152,7 @@ def chunk_step_nb(c, p_adv, p_fav, p_sig, p_swap, p_px, has_swap, d, entry, base
     sum r, sum r^2, count of r != 0, lowest equity)."""
     ret = view_nb(p_scratch, 2 * CHUNK)
     adv = view_nb(p_adv, c)
-    m = chunk_test_nb(adv, view_nb(p_fav, c), view_nb(p_sig, c), view_nb(p_swap, c),
-                      has_swap, d, entry, base, du, sl_d, tp_d, so_margin, peak)
+    m = chunk_test_nb(adv, view_nb(p_fav, c), view_nb(p_sig, c), view_nb(p_swap, c), has_swap, d, lo, hi)
     mm = min(c, (m + 7) // 8 * 8)
     chunk_returns_nb(adv[:mm], view_nb(p_px, mm + 1), m, entry, base, du, ret[:mm], ret[CHUNK:CHUNK + mm])
     r1, r2, rn, lc = sum_chunk_nb(ret, ret[CHUNK:], mm)  # bars m.. add 0 and +inf: no change
@@ -153,14 +164,14 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
              signal, swap_units, has_swap, adverse_arr, favour_arr, close_px, curve, scratch, pf):
     """Bars k, k + 1, ... (k >= 1) of an open position with a linear profit conversion while nothing
     happens in them: no decision or rollover on their first tick, no stop, take-profit or stop-out level
-    in reach, no new equity high. Settled as the full loop settles such a bar (the same tests and
-    lowest equities: identical figures but for the Sharpe sums' order of addition, ~1e-15 relative),
+    in reach, no new equity high. Settled as the full loop settles such a bar (the same lowest
+    equities; a bar near a bound is left to the full loop: identical figures but for the Sharpe sums'
+    order of addition, ~1e-15 relative),
     up to CHUNK bars at a time (`chunk_step_nb`, in SIMD lanes). The equity carried in (`last`) is the
     same expression at bar k - 1's close, so bar k's return is taken in the chunk like the others.
     Returns the first bar that is not quiet."""
     du = d * units  # d = +-1: base + (p - entry) x du == base + d x (p - entry) x units, bit for bit
-    sl_d = d * sl_px if sl_px > 0 else -np.inf  # a stop is in reach where d x adverse <= d x sl
-    tp_d = d * tp_px if tp_px > 0 else np.inf
+    adv_bound, fav_bound = reach_nb(d, entry, base, units, sl_px, tp_px, so_margin, peak)
     lo = np.inf
     t1 = 0.0
     t2 = 0.0
@@ -172,8 +183,8 @@ def quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough,
         size = min(2 * size, CHUNK)
         m, r1, r2, rn, lc = chunk_step_nb(
             c, address_nb(adverse_arr, j), address_nb(favour_arr, j), address_nb(signal, j - 1),
-            address_nb(swap_units, j), address_nb(close_px, j - 1), has_swap, d, entry, base, du, sl_d, tp_d,
-            so_margin, peak, address_nb(scratch, 0))
+            address_nb(swap_units, j), address_nb(close_px, j - 1), has_swap, d, entry, base, du, adv_bound,
+            fav_bound, address_nb(scratch, 0))
         if m < c:  # the stretch ends at bar j + m: start loading what the full loop reads there
             prefetch_bar_nb(j + m, pf[0], pf[1], swap_units, pf[2], pf[3])
             if signal[j + m - 1] != 0:
