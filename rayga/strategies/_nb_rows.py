@@ -36,7 +36,8 @@ def sma_from_sums_nb(cumsum_arr, nancnt_arr, window, out):
     for i in range(head):
         window_len = i + 1 - nancnt_arr[i]
         out[i] = np.nan if window_len < window else cumsum_arr[i] / window_len
-    cs, cs_lag, nc, nc_lag, o = cumsum_arr[head:], cumsum_arr[:n - head], nancnt_arr[head:], nancnt_arr[:n - head], out[head:]
+    cs, cs_lag, o = cumsum_arr[head:], cumsum_arr[:n - head], out[head:]
+    nc, nc_lag = nancnt_arr[head:], nancnt_arr[:n - head]
     for i in range(n - head):
         window_len = window - (nc[i] - nc_lag[i])
         o[i] = np.nan if window_len < window else (cs[i] - cs_lag[i]) / window_len

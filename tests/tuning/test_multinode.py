@@ -116,7 +116,7 @@ class Nodes:
 
 
 def test_multinode_run_with_a_worker_node_stopped_in_flight(tmp_path, capsys):
-    cfg = write_config(tmp_path, end="2022-12-31", timeframe="M5", population=128, seed=21)  # seconds of work left after the kill
+    cfg = write_config(tmp_path, end="2022-12-31", timeframe="M5", population=128, seed=21)
     out = tmp_path / "runs"
     nodes = Nodes(tmp_path)
     stopped = threading.Event()
