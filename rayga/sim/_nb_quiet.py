@@ -59,10 +59,11 @@ def reach_nb(d, entry, base, units, sl_px, tp_px, so_margin, peak):
     d x its adverse extreme <= lo (a stop loss in reach, or a stop-out: equity x 100 <= so_margin) or
     d x its favourable extreme >= hi (a take-profit in reach, or a new equity high). The equity is
     monotone in d x price, so the stop-out and new-high bounds are the levels where the loop's own
-    equity expression crosses them, widened by a relative 1e-9 (far above the rounding in solving for
-    them, far below a price step): a bar near a bound ends the stretch and is settled by the full loop
-    with the exact tests, so a wide bound costs a little time and never a figure."""
-    tol = 1e-9 * (1.0 + abs(entry))
+    equity expression crosses them, widened far beyond the rounding of that expression and of solving
+    for them (1e-9 of the price, and 1e-12 of the money amounts in price terms) and far below a price
+    step: a bar near a bound ends the stretch and is settled by the full loop with the exact tests, so a
+    wide bound costs a little time and never a figure."""
+    tol = 1e-9 * (1.0 + abs(entry)) + 1e-12 * (abs(base) + abs(peak) + abs(so_margin) / 100.0) / units
     so_at = d * entry + (so_margin / 100.0 - base) / units
     hi_at = d * entry + (peak - base) / units
     lo = so_at + tol + 1e-9 * abs(so_at)

@@ -18,7 +18,7 @@ def test_bounds_flag_every_bar_the_exact_tests_flag(seed):
         d = float(rng.choice([-1.0, 1.0]))
         entry = scale * (1 + rng.normal(0, 0.01))
         units = float(rng.choice([1_000.0, 100_000.0, 1.0]))
-        base = float(rng.uniform(1_000, 200_000))
+        base = float(rng.choice([rng.uniform(1_000, 200_000), rng.uniform(1e9, 1e10)]))  # and huge accounts
         peak = base + float(rng.choice([0.0, rng.uniform(0, 5_000)]))
         so_margin = 50.0 * float(rng.uniform(10, 1.5 * base))  # stop-outs in reach for some positions
         sl = entry - d * point * float(rng.integers(0, 500)) if rng.random() < 0.7 else 0.0
@@ -27,7 +27,9 @@ def test_bounds_flag_every_bar_the_exact_tests_flag(seed):
         # prices on a fine grid around every level the bounds stand for (half a point apart)
         levels = [entry, sl or entry, tp or entry, entry + d * ((so_margin / 100 - base) / units),
                   entry + d * (peak - base) / units]
-        prices = np.concatenate([lv + point * np.arange(-40, 41) / 2 for lv in levels])
+        steps = np.concatenate([point * np.arange(-40, 41) / 2,  # and in steps of the equity's rounding
+                                np.spacing(max(base, peak)) / units * np.arange(-40, 41)])
+        prices = np.concatenate([lv + steps for lv in levels])
         prices = np.concatenate([prices, np.nextafter(prices, np.inf), np.nextafter(prices, -np.inf)])
         for p in prices:
             eq = base + d * (p - entry) * units  # the full loop's equity at a bar extreme
