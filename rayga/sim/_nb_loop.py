@@ -94,10 +94,11 @@ def lone_exit_nb(st, acct, sl_hit, d, entry, base, units, sl_px, e_min, trough):
         return True
     if not sl_hit:
         return False
-    at_stop = base + d * (sl_px - entry) * units
+    profit = d * (sl_px - entry) * units
+    at_stop = base + profit
     if at_stop >= trough:
         return True
-    result = cents_nb(d * (sl_px - entry) * units) + -acct[S.A_COMM] * acct[S.A_LOTS] + cents_nb(st[S.SWAP])
+    result = cents_nb(profit) + -acct[S.A_COMM] * acct[S.A_LOTS] + cents_nb(st[S.SWAP])
     return st[S.BAL] + result <= at_stop
 
 
@@ -175,7 +176,8 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
                 e_max = base + d * (favour - entry) * units * conv_nb(pconv, favour)
             sl_hit = sl_px > 0 and d * (adverse - sl_px) <= 0
             tp_hit = tp_px > 0 and d * (favour - tp_px) >= 0
-            needs = sl_hit or tp_hit or e_min * 100.0 <= so * margin
+            so_hit = e_min * 100.0 <= so * margin
+            needs = sl_hit or tp_hit or so_hit
             if vbt_stops and d < 0:  # vectorbt checks a short's stops on Bid bars
                 needs = needs or (sl_px > 0 and tf_high[k] >= sl_px) or (tp_px > 0 and tf_low[k] <= tp_px)
             drop_money = drop * units
@@ -184,7 +186,7 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
             if needs:
                 dd, rel = settle_nb(peak, trough, dd, rel)
                 write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
-                if settled and sl_hit != tp_hit and e_min * 100.0 > so * margin and e_max <= peak and lone_exit_nb(
+                if settled and sl_hit != tp_hit and not so_hit and e_max <= peak and lone_exit_nb(
                         st, acct, sl_hit, d, entry, base, units, sl_px, e_min, trough):
                     close_nb(st, acct, deals, m1_start[k], sl_px if sl_hit else tp_px, E.DEAL_SL if sl_hit
                              else E.DEAL_TP)
