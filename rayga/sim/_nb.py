@@ -110,15 +110,21 @@ def equity_tick_nb(st, eq):
     drawdown_point_nb(st, eq, S.EQ_PEAK, S.EQ_DD, S.EQ_DD_REL, S.EQ_MIN)
 
 
+@njit(cache=True, inline="always")
+def exit_money_nb(st, acct, raw_profit):
+    """(profit, commission, swap) an exit deal books: its profit in the account currency (`raw_profit`)
+    and the position's swap rounded to cents, and the commission of its side."""
+    return cents_nb(raw_profit), -acct[S.A_COMM] * acct[S.A_LOTS], cents_nb(st[S.SWAP])
+
+
 @njit(cache=True, _nrt=False, inline="always")
 def close_nb(st, acct, deals, m1_index, price, reason):
     """Close the position at `price` (Bid for a long, Ask for a short) with one exit deal."""
     d = st[S.DIR]
     lots = acct[S.A_LOTS]
     units = lots * acct[S.A_CONTRACT]
-    profit = cents_nb(d * (price - st[S.ENTRY]) * units * conv_nb(int(acct[S.A_PCONV]), price))
-    commission = -acct[S.A_COMM] * lots
-    swap = cents_nb(st[S.SWAP])
+    profit, commission, swap = exit_money_nb(st, acct, d * (price - st[S.ENTRY]) * units * conv_nb(
+        int(acct[S.A_PCONV]), price))
     result = profit + commission + swap
     st[S.SWAP] = 0.0
     st[S.DIR] = 0.0

@@ -18,11 +18,11 @@ from numba import njit
 from rayga.sim import _nb_state as S
 from rayga.sim import enums as E
 from rayga.sim._nb import (
-    cents_nb,
     close_nb,
     conv_nb,
     descend_nb,
     execute_nb,
+    exit_money_nb,
     fast_descend_nb,
     reset_state_nb,
     rollover_nb,
@@ -88,8 +88,8 @@ def lone_exit_nb(st, acct, sl_hit, d, entry, base, units, sl_px, e_min, trough):
     level (order fill), so that its ticks need no walk. The ticks before the exit lie between the bar's
     lowest equity e_min (for a stop loss: the equity at the stop) and the peak: they change no drawdown
     figure when none is below the lowest equity since the peak (trough), or, for a stop loss, when the
-    balance after the exit (cents-rounded profit, commission, swap: `close_nb`'s arithmetic) is at most
-    the equity at the stop (its drawdown then covers theirs)."""
+    balance after the exit (`exit_money_nb`, as `close_nb` books it) is at most the equity at the stop
+    (its drawdown then covers theirs)."""
     if e_min >= trough:
         return True
     if not sl_hit:
@@ -98,8 +98,8 @@ def lone_exit_nb(st, acct, sl_hit, d, entry, base, units, sl_px, e_min, trough):
     at_stop = base + profit
     if at_stop >= trough:
         return True
-    result = cents_nb(profit) + -acct[S.A_COMM] * acct[S.A_LOTS] + cents_nb(st[S.SWAP])
-    return st[S.BAL] + result <= at_stop
+    booked, commission, swap = exit_money_nb(st, acct, profit)  # what `close_nb` books
+    return st[S.BAL] + (booked + commission + swap) <= at_stop
 
 
 @njit(cache=True, _nrt=False)
