@@ -349,6 +349,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _one_line_warnings()
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "address", None):  # before Ray is imported: Ray reads its authentication mode then
+            from rayga.tuning.auth import use_cluster_token
+
+            use_cluster_token()
         return int(args.func(args) or 0)
     except RaygaError as exc:
         print(f"rayga: error: {exc}", file=sys.stderr)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import ray
 
 from rayga.errors import ConfigError
+from rayga.tuning.auth import check_cluster_token, use_cluster_token
 from rayga.tuning.naming import NAMESPACE
 
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # Tune's console reporter honours verbose=0
@@ -20,7 +21,8 @@ os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "0")
 @contextmanager
 def ray_session(address: str | None = None, workers: int | None = None, dashboard: bool = False) -> Iterator[float]:
     """Yield the seconds Ray took to start. An already connected driver (tests, notebooks) is reused and left
-    connected; otherwise this starts (or joins) Ray and shuts its connection down at the end."""
+    connected; otherwise this starts (or joins) Ray and shuts its connection down at the end. Joining a
+    running cluster uses its token the way `ray start` left it (`rayga.tuning.auth`)."""
     if ray.is_initialized():
         yield 0.0
         return
@@ -28,6 +30,7 @@ def ray_session(address: str | None = None, workers: int | None = None, dashboar
     common = {"namespace": NAMESPACE, "logging_level": logging.ERROR, "log_to_driver": False}
     try:
         if address:
+            check_cluster_token(address, use_cluster_token())
             ray.init(address=address, **common)
         else:
             ray.init(address="local", num_cpus=workers, include_dashboard=dashboard, dashboard_host="127.0.0.1",

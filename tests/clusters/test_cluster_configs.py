@@ -95,3 +95,42 @@ def test_dockerfile_static_checks():
     for copied in re.findall(r"^COPY \S+ (.+) /home/ray/rayga/?\S*$", text, re.M):
         for src in copied.split():
             assert (CLUSTERS.parent / src).exists(), f"COPY source {src} is missing from the repository"
+
+
+SECRET = {"secretKeyRef": {"name": "rayga-ray-token", "key": "auth_token"}}
+TOKEN_ENV = [{"name": "RAY_AUTH_MODE", "value": "token"}, {"name": "RAY_AUTH_TOKEN", "valueFrom": SECRET}]
+
+
+@pytest.mark.parametrize("path", LAUNCHER, ids=lambda p: p.name)
+def test_launcher_config_authenticates_nodes_and_a_submitted_driver(path):
+    """Every node starts Ray in token mode (a worker's `ray start` does not look for the token by itself),
+    and every node holds the user's token at Ray's default path, where a driver run by `ray submit` on the
+    head (no Ray variable in its SSH shell) finds it."""
+    config = yaml.safe_load(path.read_text())
+    user = config["auth"]["ssh_user"]
+    remote = {k for k, v in config["file_mounts"].items() if v == "~/.ray/auth_token"}
+    assert remote and remote <= {"~/.ray/auth_token", f"/home/{user}/.ray/auth_token"}, config["file_mounts"]
+    for key in ("head_start_ray_commands", "worker_start_ray_commands"):
+        start = [c for c in config[key] if " start " in f" {c} "]
+        assert start and all(re.search(r"export RAY_AUTH_MODE=token;[^;]*\bray start\b", c) for c in start), key
+    assert any("chmod 600" in c and ".ray/auth_token" in c for c in config["setup_commands"])
+
+
+@pytest.mark.parametrize("name", ["raycluster.yaml", "rayjob.yaml"])
+def test_kuberay_manifests_give_every_ray_container_the_token(name):
+    doc = yaml.safe_load((CLUSTERS / "kuberay" / name).read_text())
+    spec = doc["spec"]
+    containers = []
+    if doc["kind"] == "RayJob":  # the submitter sends the job to the head's dashboard: it needs the token too
+        containers.append(_container(spec["submitterPodTemplate"]))
+        spec = spec["rayClusterSpec"]
+    containers += [_container(spec["headGroupSpec"]["template"])]
+    containers += [_container(g["template"]) for g in spec["workerGroupSpecs"]]
+    for container in containers:
+        assert all(e in container["env"] for e in TOKEN_ENV), container["name"]
+
+
+def test_dockerfile_turns_token_mode_on_without_a_token():
+    text = (CLUSTERS / "Dockerfile").read_text()
+    assert re.search(r"^ENV RAY_AUTH_MODE=token$", text, re.M)
+    assert "RAY_AUTH_TOKEN=" not in text and "auth_token" not in re.sub(r"#.*", "", text)  # never baked in

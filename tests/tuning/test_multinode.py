@@ -5,13 +5,10 @@ ends with the same passes and values as the Ray-free engine; every process start
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pandas as pd
 import psutil
@@ -19,17 +16,12 @@ import pytest
 
 from rayga.cli import main
 from tests.tuning.helpers import canonical, reference, write_config
+from tests.tuning.nodes import JOIN, Nodes, ensure_token, pristine_env
 
 pytestmark = pytest.mark.slow
-RAY = str(Path(sys.executable).with_name("ray"))
-# Ray reads its authentication mode when it is imported: every process here is a fresh one with token
-# authentication (Ray's default, the token in ~/.ray/auth_token), as a user's shell would start them.
-ENV = {**os.environ, "RAY_AUTH_MODE": "token"}
-CPUS = ("import ray, sys; ray.init(address=sys.argv[1], logging_level='ERROR'); "
-        "print(int(ray.cluster_resources().get('CPU', 0)))")
 # Prints the PID of each of the run's evaluators as it joins the pool (ready), from the run's hub actor.
-READY_PIDS = """
-import sys, time, ray
+READY_PIDS = JOIN + """
+import time
 ray.init(address=sys.argv[1], namespace="rayga", logging_level="ERROR")
 deadline = time.monotonic() + 300
 while not (hubs := [n for n in ray.util.list_named_actors() if n.startswith("hub-")]):
@@ -45,82 +37,13 @@ while len(seen) < int(sys.argv[2]) and time.monotonic() < deadline:
 """
 
 
-def _kill(p: psutil.Process) -> None:
-    try:
-        p.kill()
-    except psutil.NoSuchProcess:
-        pass
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Nodes:
-    """`ray start --block` processes; stopping one stops its node (SIGTERM), then any straggler by PID."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.port = free_port()
-        self.address = f"127.0.0.1:{self.port}"
-        self.procs: list[subprocess.Popen] = []
-        self.logs = tmp
-
-    def start(self, *args: str) -> subprocess.Popen:
-        log = open(self.logs / f"node{len(self.procs)}.log", "w")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen([RAY, "start", "--block", "--disable-usage-stats", "--object-store-memory=200000000",
-                                 *args], stdout=log, stderr=subprocess.STDOUT, env=ENV)
-        self.procs.append(proc)
-        return proc
-
-    def head(self) -> None:
-        self.start("--head", "--node-ip-address=127.0.0.1", f"--port={self.port}", "--num-cpus=0",
-                   "--include-dashboard=false", f"--ray-client-server-port={free_port()}")
-
-    def worker(self) -> subprocess.Popen:
-        return self.start(f"--address={self.address}", "--num-cpus=1")
-
-    @staticmethod
-    def stop(proc: subprocess.Popen, hard: bool = False) -> None:
-        """SIGTERM lets a node drain (up to 30 s); `hard` kills it at once, as a preempted machine dies."""
-        try:
-            family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
-        except psutil.NoSuchProcess:
-            family = []
-        if hard:
-            for p in family:
-                _kill(p)
-        proc.terminate()
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        for p in family:
-            _kill(p)
-        psutil.wait_procs(family, timeout=30)
-
-    def stop_all(self) -> None:
-        for proc in reversed(self.procs):
-            self.stop(proc)
-
-    def wait_cpus(self, cpus: int, timeout: float = 120.0) -> None:
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < timeout:
-            probe = subprocess.run([sys.executable, "-c", CPUS, self.address], capture_output=True, text=True,
-                                   env=ENV, timeout=60)
-            if probe.returncode == 0 and int(probe.stdout.split()[-1]) >= cpus:
-                return
-            time.sleep(1)
-        pytest.fail(f"the local cluster never reached {cpus} CPUs")
-
-
 def test_multinode_run_with_a_worker_node_stopped_in_flight(tmp_path, capsys):
     cfg = write_config(tmp_path, end="2022-12-31", timeframe="M5", population=128, seed=21)
     out = tmp_path / "runs"
     nodes = Nodes(tmp_path)
     stopped = threading.Event()
     try:
+        ensure_token()
         nodes.head()
         nodes.wait_cpus(0)  # the head answers
         workers = []
@@ -129,10 +52,10 @@ def test_multinode_run_with_a_worker_node_stopped_in_flight(tmp_path, capsys):
             nodes.wait_cpus(n)
         driver = subprocess.Popen([sys.executable, "-c", "from rayga.cli import run; run()", "optimize", str(cfg),
                                    "--address", nodes.address, "--out", str(out), "--quiet"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=pristine_env())
         nodes.procs.append(driver)  # stopped by PID with the nodes if anything goes wrong
         probe = subprocess.Popen([sys.executable, "-c", READY_PIDS, nodes.address, "1"], stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL, text=True, env=ENV)
+                                 stderr=subprocess.DEVNULL, text=True, env=pristine_env())
         nodes.procs.append(probe)
         in_use = int(probe.stdout.readline())  # an evaluator in the pool: the next batch gives it a chunk
         probe.wait(60)

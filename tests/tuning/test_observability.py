@@ -15,6 +15,7 @@ import ray
 from rayga.config import load_config
 from rayga.runner import apply_sets
 from rayga.tuning.api import tune_setup
+from rayga.tuning.auth import http_headers
 from rayga.tuning.driver import RunOptions, optimize
 from rayga.tuning.session import ray_session
 from tests.tuning.helpers import write_config
@@ -23,9 +24,8 @@ pytestmark = pytest.mark.slow
 
 
 def _get(url: str) -> dict:
-    token = Path.home() / ".ray" / "auth_token"  # Ray's token authentication (on by default)
-    headers = {"authorization": f"Bearer {token.read_text().strip()}"} if token.is_file() else {}
-    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as r:
+    # Ray's token authentication is on by default for a local instance: the token as rayga sends it.
+    with urllib.request.urlopen(urllib.request.Request(url, headers=http_headers()), timeout=30) as r:
         return json.loads(r.read())
 
 
