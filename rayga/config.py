@@ -122,6 +122,9 @@ class StrategyConfig:
                 for part, v in value.items():
                     if isinstance(v, bool) or not isinstance(v, int | float):
                         raise ConfigError(f"`{key}.{part}` must be a number (got {v!r}) {where}")
+                from rayga.ga.space import range_values
+
+                range_values(key, value["start"], value.get("step", 0), value["stop"], where=where)
             elif isinstance(value, list):
                 if not value or any(isinstance(v, bool) or not isinstance(v, int | float) for v in value):
                     raise ConfigError(f"`{key}` must list numbers (got {value!r}); set it {where}")

@@ -15,7 +15,7 @@ from rayga.config import CRITERIA, Config
 from rayga.errors import ConfigError
 from rayga.ga.complete import CompleteSearch
 from rayga.ga.engine import GAConfig, GeneticOptimizer
-from rayga.ga.space import ParamSpace, space_from_params
+from rayga.ga.space import ParamSpace, range_values, space_from_params
 from rayga.runner import load_data
 from rayga.sim.engine import evaluate
 from rayga.sim.prepared import prepare
@@ -30,6 +30,9 @@ def strategy_params(config: Config) -> dict:
 
         names = set(get_strategy(config.strategy.name).param_names)
         from_set = {k: v for k, v in read_set(config.strategy.set_file).params().items() if k in names}
+        for k, v in from_set.items():  # a range the .set cannot mean is named with the .set file
+            if isinstance(v, dict) and k not in params:
+                range_values(k, v["start"], v["step"], v["stop"], where=f"in {config.strategy.set_file}")
         params = {**from_set, **params}
     return params
 

@@ -19,14 +19,23 @@ from rayga.errors import ConfigError
 GENETIC_FORCED_ABOVE = 100_000_000  # MT5 switches to the genetic algorithm above this many combinations
 
 
-def range_values(name: str, start: float, step: float, stop: float, kind: str = "float") -> tuple[float, ...]:
+def range_values(name: str, start: float, step: float, stop: float, kind: str = "float",
+                 where: str = "") -> tuple[float, ...]:
     """MT5's values of an input optimized from `start` by `step` to `stop`, read as written: a `stop`
-    below `start` walks downwards; a zero step (or start == stop) is the single value `start`."""
+    below `start` walks downwards; start == stop is the single value `start`. A negative step, or a zero
+    step between different start and stop, is an error (`where` says where the range was set)."""
+    at = f"; set it {where}" if where else ""
     for label, v in (("start", start), ("step", step), ("stop", stop)):
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise ConfigError(f"`{name}.{label}` must be a number (got {v!r})")
-    if step == 0 or start == stop:
+            raise ConfigError(f"`{name}.{label}` must be a number (got {v!r}){at}")
+    if step < 0:
+        raise ConfigError(f"`{name}.step` must not be negative (got {step:g}): a stop below start already walks "
+                          f"downwards by step{at}")
+    if start == stop:
         return (float(start),)
+    if step == 0:
+        raise ConfigError(f"`{name}` has step 0 between start {start:g} and stop {stop:g}: give a step above 0 to "
+                          f"optimize it, or equal start and stop (or a plain number) to fix it{at}")
     direction = 1.0 if stop > start else -1.0
     count = math.floor(abs(stop - start) / abs(step) + 1e-9) + 1
     values = tuple(round(start + direction * i * abs(step), 10) for i in range(count))
@@ -215,7 +224,8 @@ def space_from_params(order: tuple[str, ...], kinds: dict[str, str], params: dic
     for name in order:
         value = params.get(name, defaults[name])
         if isinstance(value, dict):
-            values = range_values(name, value["start"], value.get("step", 0), value["stop"], kinds.get(name, "float"))
+            values = range_values(name, value["start"], value.get("step", 0), value["stop"], kinds.get(name, "float"),
+                                  where)
             if len(values) > 1:
                 inputs.append(Input(name, values))
             else:

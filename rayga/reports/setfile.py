@@ -49,7 +49,9 @@ class SetFile:
 
     def params(self) -> dict[str, float | dict]:
         """The inputs as rayga `[strategy.params]`: optimized ones as {start, step, stop, value}, others as
-        their value; true/false as 1/0. Non-numeric values are left out."""
+        their value; true/false as 1/0. An optimized bool or enum input with step 0 spans every whole value
+        from start to stop, as MT5 optimizes it (`false||0||true` is both values; an enum's values are
+        taken as consecutive). Non-numeric values are left out."""
         out: dict[str, float | dict] = {}
         for x in self.inputs.values():
             value = _number(x.value)
@@ -58,6 +60,8 @@ class SetFile:
             if x.optimized:
                 start, step, stop = (_number(v) for v in (x.start, x.step, x.stop))
                 if None not in (start, step, stop):
+                    if step == 0 and start != stop and start == int(start) and stop == int(stop):
+                        step = 1.0  # a bool (false||0||true) or an enum: MT5 spans every value in between
                     out[x.name] = {"start": start, "step": step, "stop": stop, "value": value}
                     continue
             out[x.name] = value

@@ -25,10 +25,18 @@ def test_mt5_ranges_read_as_written():
     assert range_values("a", 5, 5, 50, "int") == tuple(float(v) for v in range(5, 51, 5))
     assert range_values("a", 0.1, 0.1, 0.5) == (0.1, 0.2, 0.3, 0.4, 0.5)  # no float drift, stop included
     assert range_values("a", 50, 5, 10) == (50.0, 45.0, 40.0, 35.0, 30.0, 25.0, 20.0, 15.0, 10.0)  # downwards
-    assert range_values("a", 7, 0, 100) == (7.0,)
+    assert range_values("a", 7, 0, 7) == (7.0,) and range_values("a", 7, 3, 7) == (7.0,)
     assert range_values("a", 1, 3, 9) == (1.0, 4.0, 7.0)  # stop not on the grid: last value below it
     with pytest.raises(ConfigError, match="whole-number input"):
         range_values("fast", 1, 0.5, 3, "int")
+
+
+def test_ranges_the_user_did_not_mean_are_errors():
+    with pytest.raises(ConfigError, match=r"^`a.step` must not be negative \(got -5\): a stop below start already "
+                                          r"walks downwards by step; set it in x.toml$"):
+        range_values("a", 50, -5, 10, where="in x.toml")
+    with pytest.raises(ConfigError, match=r"^`a` has step 0 between start 7 and stop 100: give a step above 0"):
+        range_values("a", 7, 0, 100)
 
 
 def test_counts_decode_and_fixed_inputs():
