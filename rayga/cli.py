@@ -214,6 +214,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     run = open_run(args.run_dir)
     passes = [p.strip() for item in args.passes or [] for p in item.split(",") if p.strip()]
+    change = run.model_change()
+    if change:
+        print(f"rayga: warning: {run.path.name}: its passes come from {change}; the report shows its stored "
+              f"results without equity curves (run its config again to see them)", file=sys.stderr)
     print(f"report: {write_run_report(run, passes, args.out)}")
     return 0
 

@@ -256,18 +256,17 @@ def write_run_report(run: Run, passes: Sequence[str] = (), out: Path | None = No
     for p in chosen:
         run.row(p)  # an unknown pass fails before any work
     curves = {}
-    best_result = None
     md, data = run.market()
-    for p in chosen:
-        result = run.backtest(p)
-        best_result = best_result or result
-        curves[f"pass {p}"] = equity_frame(data, result)
+    change = run.model_change()  # an older run: its stored results, without re-run equity curves
+    for p in chosen if change is None else ():
+        curves[f"pass {p}"] = equity_frame(data, run.backtest(p))
     table = mt5_table(results.sort_values("result", ascending=not maximize, kind="stable").head(TABLE_ROWS), params)
     figures = [("convergence", "GA convergence", convergence_figure(results, maximize))]
     if len(params) >= 2:
         figures.append(("heatmap", "Result over two parameters", heatmap_figure(results, params, maximize)))
     figures.append(("parameters", "Result against each parameter", params_figure(results, params, maximize)))
-    figures.append(("equity", "Equity and drawdown", equity_figure(curves)))
+    if curves:
+        figures.append(("equity", "Equity and drawdown", equity_figure(curves)))
     summary = run.summary or {}
     forward = None
     if "forward_result" in results.columns:
@@ -296,7 +295,9 @@ def write_run_report(run: Run, passes: Sequence[str] = (), out: Path | None = No
     if summary.get("wall_s") is not None:
         facts["wall time"] = f"{summary['wall_s']:.1f} s"
     page = _page(f"rayga optimization report: {run.settings['strategy']} on {md.symbol.name} {md.timeframe}",
-                 facts, sections, summary.get("warnings", []))
+                 facts, sections, [*summary.get("warnings", []), *([f"no equity curves: the passes come from {change}; "
+                                                                     f"run the config again to see them"]
+                                                                    if change else [])])
     out = Path(out) if out else run.path / REPORT
     write_atomic(out, lambda p: p.write_text(page, encoding="utf-8"))
     return out

@@ -102,10 +102,23 @@ class Run:
             self._prepared = (md, prepare(md, config.account, config.data.modelling))
         return self._prepared
 
+    def model_change(self) -> str | None:
+        """What this rayga would compute differently for the run's passes (its engine, its strategy's
+        source), or None. The stored results are read either way."""
+        from rayga.strategies.registry import get_strategy
+        from rayga.versions import model_change
+
+        return model_change(self.settings.get("model"), get_strategy(self.settings["strategy"]), search=False)
+
     def backtest(self, pass_id: int | str) -> BacktestResult:
         """Re-run one pass: its metrics (equal to the stored ones), deals and equity curve."""
         from rayga.strategies.registry import get_strategy
 
+        change = self.model_change()
+        if change:
+            raise ConfigError(f"{self.path.name}: its passes come from {change}, so pass {pass_id} cannot be re-run "
+                              f"as it was; run its config again (a new run folder: this one stays readable), or "
+                              f"with --fresh")
         config = self.config()
         strategy = get_strategy(config.strategy.name)
         md, data = self.market()
