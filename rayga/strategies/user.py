@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 from pathlib import Path
@@ -66,14 +68,54 @@ class UserStrategy(Strategy):
             simulate_nb(*data.kernel_args(), sig, sl, tp, curve, curve, data.acct, st, deals, curve, out[g])
 
 
+USER_MODULE = "rayga_user_"
+
+
+def module_name(path: Path) -> str:
+    """The stable name rayga loads a user's file under: Numba's on-disk cache of the file's functions
+    refers to their module by it."""
+    return f"{USER_MODULE}{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:10]}"
+
+
+class _SameFile(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """A process that imported a user's file under its own name (`import my_strategy`) and calls its cached
+    Numba functions meets the name rayga compiled them under: that name is the module already loaded
+    from the same file."""
+
+    def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001, ANN201 - importlib's protocol
+        if not fullname.startswith(USER_MODULE):
+            return None
+        stem = fullname[len(USER_MODULE):].rpartition("_")[0]
+        for module in list(sys.modules.values()):
+            file = getattr(module, "__file__", None)
+            if file and Path(file).stem == stem and module_name(Path(file).resolve()) == fullname:
+                return _AliasSpec(fullname, self, module)
+        return None
+
+    def create_module(self, spec):  # noqa: ANN001, ANN201
+        return spec.module
+
+    def exec_module(self, module) -> None:  # noqa: ANN001 - already executed under its own name
+        pass
+
+
+class _AliasSpec(importlib.machinery.ModuleSpec):
+    def __init__(self, name: str, loader: _SameFile, module) -> None:  # noqa: ANN001
+        super().__init__(name, loader, origin=module.__file__)
+        self.module = module
+
+
+if not any(isinstance(f, _SameFile) for f in sys.meta_path):
+    sys.meta_path.append(_SameFile())
+
+
 def _import(spec: str):  # noqa: ANN202 - a module
     target = spec.rsplit(":", 1)[0]
     if target.endswith(".py") or "/" in target or "\\" in target:
         path = Path(target).expanduser().resolve()
         if not path.is_file():
             raise ConfigError(f"strategy {spec!r}: no such file {path}; give path/to/file.py:ClassName")
-        # a stable name: Numba's on-disk cache of the user's functions refers to their module by it
-        name = f"rayga_user_{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:10]}"
+        name = module_name(path)
         if name in sys.modules:
             return sys.modules[name]
         loader = importlib.util.spec_from_file_location(name, path)
