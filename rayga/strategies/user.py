@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rayga.errors import ConfigError
+from rayga.errors import ConfigError, StrategyError
 from rayga.sim.enums import DEAL_DTYPE
 from rayga.sim.prepared import SimData
 from rayga.strategies.base import Param, Strategy
@@ -41,8 +41,15 @@ class UserStrategy(Strategy):
     tp_param: str | None = "tp_points"
 
     def signals(self, data: SimData, genome: np.ndarray) -> np.ndarray:
-        return type(self).signal(data.tf_open, data.tf_high, data.tf_low, data.tf_close,
-                                 np.ascontiguousarray(genome, dtype=np.float64))
+        try:
+            return type(self).signal(data.tf_open, data.tf_high, data.tf_low, data.tf_close,
+                                     np.ascontiguousarray(genome, dtype=np.float64))
+        except Exception as exc:  # noqa: BLE001 - the user's rule: one line naming its file and the genome
+            values = ", ".join(f"{n}={float(v):g}" for n, v in zip(self.param_names, genome, strict=False))
+            file = getattr(sys.modules.get(type(self).__module__), "__file__", type(self).__module__)
+            message = str(exc).splitlines()[0] if str(exc) else ""
+            raise StrategyError(f"strategy {self.name} ({file}): its rule raised {type(exc).__name__}: {message} "
+                                f"for {values}") from None
 
     def stops(self, genome: np.ndarray) -> tuple[float, float]:
         names = self.param_names

@@ -47,3 +47,36 @@ def test_a_strategy_file_rayga_loaded_imports_by_its_own_name(tmp_path):
     again = subprocess.run([sys.executable, "-c", USE], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-2000:]
     assert again.stdout.split() == ["49"]
+
+
+RAISER = """
+import numpy as np
+from numba import njit
+
+from rayga.strategies.base import Param
+from rayga.strategies.user import UserStrategy
+
+
+@njit(cache=True)
+def picky(open_, high, low, close, p):
+    if p[0] > 0.5:
+        raise ValueError("edge above 0.5 is not supported")
+    return np.zeros(close.shape[0], np.int8)
+
+
+class Picky(UserStrategy):
+    name = "picky"
+    params = (Param("edge", "float", 0.0, 0.0, 1.0, 1.0, "an edge"),)
+    signal = picky
+"""
+
+
+def test_a_rule_that_raises_is_one_line_naming_the_file_and_the_genome(tmp_path):
+    (tmp_path / "raiser.py").write_text(RAISER)
+    (tmp_path / "c.toml").write_text('[data]\nsource = "synthetic"\nstart = 2022-01-03\nend = 2022-02-01\n'
+                                     '[strategy]\nname = "raiser.py:Picky"\n')
+    done = subprocess.run([RAYGA, "backtest", "c.toml", "--set", "edge=1", "--out", "out"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"rayga: error: strategy picky ({tmp_path / 'raiser.py'}): its rule raised "
+                                   f"ValueError: edge above 0.5 is not supported for edge=1")
