@@ -72,9 +72,21 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     import json
 
+    if args.baseline:
+        from rayga.bench_baseline import compare
+
+        sizes = sorted(args.genomes)
+        comparison = compare(args.baseline, args.source, args.start, args.end, genomes=sizes[0],
+                             memory_genomes=sizes[-1], repeats=args.repeats)
+        for line in comparison.lines():
+            print(line)
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as fh:
+                json.dump(comparison.as_json(), fh, indent=2)
+        return 0
     from rayga.bench import run_bench
 
-    result = run_bench(args.source, sizes=tuple(args.genomes), vbt_sample=args.vectorbt,
+    result = run_bench(args.source, args.start, args.end, sizes=tuple(args.genomes), vbt_sample=args.vectorbt,
                        reference_sample=args.reference, repeats=args.repeats)
     for line in result.lines():
         print(line)
@@ -283,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeats", type=int, default=3, metavar="N",
                        help="runs of each timed measurement; the fastest counts (default 3)")
     bench.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    bench.add_argument("--start", default="2020-01-01", help="first day of the bars (default 2020-01-01)")
+    bench.add_argument("--end", default="2023-10-15", help="day after the last bar (default 2023-10-15)")
+    bench.add_argument("--baseline", metavar="REF", help="compare with a git ref of rayga (a branch, tag or commit), "
+                       "measured in the same run, alternating: the ratios of the working tree to it")
     bench.set_defaults(func=_cmd_bench)
 
     opt = sub.add_parser("optimize", help="optimize a config's strategy on Ray (GA or complete search)")
