@@ -22,12 +22,12 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
 
 from rayga.errors import ConfigError, StrategyError
-from rayga.sim.enums import DEAL_DTYPE
 from rayga.sim.prepared import SimData
 from rayga.strategies.base import Param, Strategy
 
@@ -40,7 +40,20 @@ class UserStrategy(Strategy):
     sl_param: str | None = "sl_points"
     tp_param: str | None = "tp_points"
 
+    def _module_in_place(self) -> None:
+        """A strategy unpickled on a Ray worker (by value) has no module in `sys.modules`; Numba then files
+        its rule under a dummy module and cannot load what the driver cached (it imports the module by
+        name). Its module is registered here under its own name, holding the rule's globals."""
+        name = type(self).__module__
+        if name in sys.modules:
+            return
+        module = types.ModuleType(name)
+        module.__dict__.update(getattr(type(self).signal, "py_func", type(self).signal).__globals__)
+        module.__name__ = name
+        sys.modules[name] = module
+
     def signals(self, data: SimData, genome: np.ndarray) -> np.ndarray:
+        self._module_in_place()
         try:
             return type(self).signal(data.tf_open, data.tf_high, data.tf_low, data.tf_close,
                                      np.ascontiguousarray(genome, dtype=np.float64))
@@ -58,21 +71,20 @@ class UserStrategy(Strategy):
         return sl, tp
 
     def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
-        """One genome at a time: the user's compiled rule, then the compiled simulation (the Python loop
-        costs microseconds per pass; passes run in parallel across Ray's evaluators)."""
-        from rayga.sim import _nb_state as S
-        from rayga.sim._nb_loop import simulate_nb
+        """Every genome in one parallel kernel, as the built-ins run: the user's compiled rule, then the
+        compiled simulation (`rayga.sim.rule_kernel`: one kernel per rule, cached on disk)."""
+        from rayga.sim.rule_kernel import run_rule_batch
 
-        st = np.empty(S.N_STATE)
-        deals, curve = np.empty(0, DEAL_DTYPE), np.empty(0)
-        n = len(data.tf_close)
-        for g, genome in enumerate(genomes):
-            sig = self.signals(data, genome)
-            if not (isinstance(sig, np.ndarray) and sig.dtype == np.int8 and sig.shape == (n,)):
-                raise ConfigError(f"strategy {self.name}: signal() must return an int8 array of {n} decisions "
-                                  f"(got {getattr(sig, 'dtype', type(sig).__name__)} {getattr(sig, 'shape', '')})")
-            sl, tp = self.stops(genome)
-            simulate_nb(*data.kernel_args(), sig, sl, tp, curve, curve, data.acct, st, deals, curve, out[g])
+        self._module_in_place()
+        stops = np.array([self.stops(g) for g in genomes], dtype=np.float64).reshape(len(genomes), 2)
+        try:
+            run_rule_batch(type(self).signal, data, genomes, stops[:, 0], stops[:, 1], out,
+                           self.__dict__.get("rule_key"))
+        except Exception as exc:  # noqa: BLE001 - a rule that raises: name the genome (found one at a time)
+            for genome in genomes:
+                self.signals(data, genome)  # raises StrategyError naming the file and this genome
+            message = str(exc).splitlines()[0] if str(exc) else ""
+            raise StrategyError(f"strategy {self.name}: its batch failed: {type(exc).__name__}: {message}") from None
 
 
 USER_MODULE = "rayga_user_"
@@ -132,8 +144,8 @@ def _import(spec: str):  # noqa: ANN202 - a module
             loader.loader.exec_module(module)
         except Exception as exc:  # noqa: BLE001 - any error in the user's file becomes one line naming it
             del sys.modules[name]
-            raise ConfigError(f"strategy file {path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-                              ) from None
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            raise ConfigError(f"strategy file {path}: {type(exc).__name__}: {first}") from None
         return module
     try:
         return importlib.import_module(target)
@@ -171,6 +183,9 @@ def load_user_strategy(spec: str) -> Strategy:
         raise ConfigError(f"strategy {spec!r}: `signal` must be a Numba function (decorate it with @njit) {where}")
     strategy = cls()
     _check_compiles(strategy, spec)
+    from rayga.sim.rule_kernel import rule_key
+
+    strategy.rule_key = rule_key(cls.signal)  # taken here, where the file is: it travels with the strategy
     from ray import cloudpickle  # Ray's own (vendored) pickler: it ships the class and its rule to every node
 
     cloudpickle.register_pickle_by_value(module)
