@@ -14,15 +14,15 @@ from pathlib import Path
 import numpy as np
 
 from rayga.data import store, synthetic
+from rayga.data.archives import read_any
 from rayga.data.bars import M1Bars
 from rayga.data.gaps import GapSummary, summarize
 from rayga.data.market import MarketData, date_to_ns
-from rayga.data.readers import read_bars
 from rayga.data.symbols import KNOWN_SYMBOLS, symbol_spec
 from rayga.data.validate import merge, validate
 from rayga.errors import DataError
 
-BAR_FILE_SUFFIXES = (".parquet", ".pq", ".csv", ".txt", ".tsv")
+BAR_FILE_SUFFIXES = (".parquet", ".pq", ".csv", ".txt", ".tsv", ".zip")
 
 
 def _check_file_name(path: Path, symbol: str) -> None:
@@ -43,7 +43,7 @@ def read_files(paths: Sequence[str | Path], symbol: str, fmt: str = "auto", tz: 
     for p in paths:
         path = Path(p)
         _check_file_name(path, symbol)
-        parts.append((str(path), validate(read_bars(path, fmt, tz), symbol)))
+        parts += [(raw.file, validate(raw, symbol)) for raw in read_any(path, fmt, tz)]
     return merge(parts)
 
 

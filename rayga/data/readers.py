@@ -302,4 +302,8 @@ def read_bars(path: str | Path, fmt: str = "auto", tz: str | None = None) -> Raw
     if fmt == "auto":
         fmt = detect_format(path)
     tz = check_zone(tz if tz is not None else ("histdata" if fmt == "histdata" else "UTC"))
-    return _READERS[fmt](path, tz)
+    try:
+        return _READERS[fmt](path, tz)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # not the text the format says
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+        raise DataError(f"{path}: cannot read it as {fmt} bars ({first}); check --format") from None

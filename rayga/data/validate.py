@@ -56,25 +56,34 @@ def _same_prices(a: dict[str, np.ndarray], i: np.ndarray, j: np.ndarray) -> np.n
     return same
 
 
-def check_order(raw: RawBars) -> RawBars | M1Bars:
-    """Timestamps must not go backwards; identical duplicates are dropped with one warning,
-    duplicates with different prices are an error."""
+def check_order(raw: RawBars) -> M1Bars:
+    """Bars repeated anywhere in the file, identical to the earlier bar of the same time (HistData writes
+    the EU fall-back hour twice, its copy right after it), are dropped with one warning naming their span
+    and count; a repeated time with other prices is an error naming both lines; after that, time must
+    never go backwards."""
     t = raw.time
-    step = np.diff(t)
-    if (i := _first(step < 0)) is not None:
-        raise DataError(f"{raw.where(i + 1)}: time {_stamp(t[i + 1])} goes backwards "
-                        f"(previous bar {_stamp(t[i])})")
     cols = {f: getattr(raw, f) for f in ARRAY_FIELDS}
-    dup = np.flatnonzero(step == 0)
     keep = np.ones(len(t), dtype=bool)
-    if len(dup):
-        same = _same_prices(cols, dup, dup + 1)
-        if (k := _first(~same)) is not None:
-            i = int(dup[k])
-            raise DataError(f"{raw.where(i + 1)}: duplicate time {_stamp(t[i])} with different prices "
-                            f"than {raw.unit} {i + raw.first_line}")
-        keep[dup + 1] = False
-        warn(f"{raw.file}: dropped {len(dup)} identical duplicate bar(s), first at {raw.where(int(dup[0]) + 1)}")
+    if len(t) > 1 and not (np.diff(t) > 0).all():
+        order = np.argsort(t, kind="stable")  # a time's first bar in the file heads its group
+        ts = t[order]
+        later = np.flatnonzero(ts[1:] == ts[:-1]) + 1
+        if len(later):
+            head = np.maximum.accumulate(np.where(np.r_[True, ts[1:] != ts[:-1]], np.arange(len(ts)), 0))
+            first, again = order[head[later]], order[later]
+            same = _same_prices(cols, first, again)
+            if (k := _first(~same)) is not None:
+                raise DataError(f"{raw.where(int(again[k]))}: time {_stamp(t[again[k]])} repeats "
+                                f"{raw.unit} {int(first[k]) + raw.first_line} with different prices; keep one")
+            keep[again] = False
+            lo, hi = int(again.min()), int(again.max())
+            warn(f"{raw.file}: dropped {len(again):,} repeated bar(s) identical to earlier ones ({raw.unit}s "
+                 f"{lo + raw.first_line}..{hi + raw.first_line}, {_stamp(t[again].min())} .. "
+                 f"{_stamp(t[again].max())})")
+        kept = np.flatnonzero(keep)
+        if (i := _first(np.diff(t[kept]) <= 0)) is not None:
+            raise DataError(f"{raw.where(int(kept[i + 1]))}: time {_stamp(t[kept[i + 1]])} goes backwards "
+                            f"(previous bar {_stamp(t[kept[i]])})")
     return M1Bars(**{f: cols[f][keep] for f in ARRAY_FIELDS})
 
 

@@ -89,7 +89,7 @@ def test_identical_duplicates_dropped_with_one_warning(capsys, tmp_path):
     code, err = run_import(capsys, tmp_path, f)
     assert code == 0
     warnings = [e for e in err if "warning" in e]
-    assert len(warnings) == 1 and "dropped 2 identical duplicate" in warnings[0] and "line 3" in warnings[0]
+    assert len(warnings) == 1 and "dropped 2 repeated bar(s) identical to earlier ones (lines 3..5" in warnings[0]
     out_code = main(["data", "info", "--store", str(tmp_path / "st")])
     assert out_code == 0 and "bars: 2" in capsys.readouterr().out
 
