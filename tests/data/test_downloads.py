@@ -69,7 +69,8 @@ def test_a_zip_holding_two_years(tmp_path, capsys):
 def test_a_zip_is_recognised_by_its_content_and_its_members_named_in_errors(tmp_path, capsys):
     archive = tmp_path / "eurusd_download.dat"  # not named .zip
     with zipfile.ZipFile(archive, "w") as z:
-        z.writestr("DAT_ASCII_EURUSD_M1_2022.csv", _histdata_rows("2022-01-03 10:00", 5) + "20220103 1006xx;1;1;1;1;0\n")
+        bad_line = "20220103 1006xx;1;1;1;1;0\n"
+        z.writestr("DAT_ASCII_EURUSD_M1_2022.csv", _histdata_rows("2022-01-03 10:00", 5) + bad_line)
     code, _, err = _import(capsys, [archive], "EURUSD", tmp_path / "st")
     assert code == 2 and len(err) == 1
     assert err[0].startswith(f"rayga: error: {archive}:DAT_ASCII_EURUSD_M1_2022.csv line 6: cannot parse")
