@@ -6,6 +6,7 @@ file and the line (CSV, counting the header as line 1) or the row (Parquet, 1-ba
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ import pyarrow.parquet as pq
 from rayga.data.timezones import check_zone, to_utc
 from rayga.errors import DataError
 
-FORMATS = ("auto", "mt5", "histdata", "csv", "parquet")
+FORMATS = ("auto", "mt5", "mt5-ticks", "histdata", "csv", "parquet")
 PRICE_COLUMNS = ("open", "high", "low", "close")
 _ALIASES = {
     "time": ("time", "datetime", "timestamp", "date_time", "gmt time", "local time"),
@@ -28,9 +29,11 @@ _ALIASES = {
     "tick_volume": ("tickvol", "tick_volume", "tickvolume", "ticks"),
     "volume": ("vol", "volume", "real_volume", "realvolume"),
     "spread": ("spread",),
+    "bid": ("bid",), "ask": ("ask",),  # MT5 tick exports
     "symbol": ("symbol", "ticker", "instrument"),
 }
 _HISTDATA_LINE = re.compile(r"^\d{8} \d{6};")
+_DAY_FIRST = re.compile(r"^(\d\d)\.(\d\d)\.(\d{4}) ")
 _ZONED = re.compile(r"(Z|[+-]\d\d:?\d\d)$")  # a stamp that carries its own zone
 
 
@@ -50,13 +53,18 @@ class RawBars:
     symbols: tuple[str, ...] = ()
     first_line: int = 2  # line (CSV) or row (Parquet) number of the first bar
     unit: str = "line"
+    source: str = ""  # "dukascopy" for Dukascopy exports (their zero-volume filler bars are dropped)
+    lines: np.ndarray | None = None  # each bar's line, once bars were dropped (else first_line + index)
 
     def __len__(self) -> int:
         return len(self.time)
 
     def where(self, i: int) -> str:
         """'FILE line N' for bar index i."""
-        return f"{self.file} {self.unit} {int(i) + self.first_line}"
+        return f"{self.file} {self.unit} {self.line(i)}"
+
+    def line(self, i: int) -> int:
+        return int(self.lines[i]) if self.lines is not None else int(i) + self.first_line
 
 
 def _canonical(name: str) -> str | None:
@@ -76,7 +84,7 @@ def detect_format(path: Path) -> str:
     if not head:
         raise DataError(f"{path}: file is empty")
     if head.upper().startswith("<DATE>"):
-        return "mt5"
+        return "mt5-ticks" if "<BID>" in head.upper() else "mt5"
     if _HISTDATA_LINE.match(head):
         return "histdata"
     fields = [f.strip().lower() for f in head.split("\t")]
@@ -236,7 +244,10 @@ def read_generic_csv(path: Path, tz: str) -> RawBars:
         text = pc.binary_join_element_wise(table.column("date"), table.column("time"), " ")
     else:
         text = table.column("time" if "time" in names else "date")
-    return _assemble(path, table, _parse_text_stamps(path, text, tz), tz, 2)
+    raw = _assemble(path, table, _parse_text_stamps(path, text, tz), tz, 2)
+    if header and header[0].strip().lower() == "gmt time":  # Dukascopy's export header
+        raw = dataclasses.replace(raw, source="dukascopy")
+    return raw
 
 
 def _parse_text_stamps(path: Path, text: pa.ChunkedArray, tz: str) -> np.ndarray:
@@ -248,6 +259,12 @@ def _parse_text_stamps(path: Path, text: pa.ChunkedArray, tz: str) -> np.ndarray
         return stamps.cast(pa.int64()).to_numpy()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
+    if _DAY_FIRST.match(str(text[0].as_py())):  # Dukascopy: 01.01.2019 22:00:00.000 (fractions: ISO cast)
+        iso = pc.replace_substring_regex(text, _DAY_FIRST.pattern, r"\3-\2-\1T")
+        try:
+            return iso.cast(pa.timestamp("ns")).cast(pa.int64()).to_numpy()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     return _strptime(path, text, ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y.%m.%d %H:%M:%S",
                                   "%Y.%m.%d %H:%M", "%Y%m%d %H%M%S", "%d.%m.%Y %H:%M:%S.%f", "%d.%m.%Y %H:%M:%S"),
                      2, "time")
@@ -302,8 +319,12 @@ def read_bars(path: str | Path, fmt: str = "auto", tz: str | None = None) -> Raw
     if fmt == "auto":
         fmt = detect_format(path)
     tz = check_zone(tz if tz is not None else ("histdata" if fmt == "histdata" else "UTC"))
+    if fmt == "mt5-ticks":
+        from rayga.data.ticks import read_mt5_ticks as reader
+    else:
+        reader = _READERS[fmt]
     try:
-        return _READERS[fmt](path, tz)
+        return reader(path, tz)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # not the text the format says
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
         raise DataError(f"{path}: cannot read it as {fmt} bars ({first}); check --format") from None

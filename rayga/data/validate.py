@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -74,11 +76,11 @@ def check_order(raw: RawBars) -> M1Bars:
             same = _same_prices(cols, first, again)
             if (k := _first(~same)) is not None:
                 raise DataError(f"{raw.where(int(again[k]))}: time {_stamp(t[again[k]])} repeats "
-                                f"{raw.unit} {int(first[k]) + raw.first_line} with different prices; keep one")
+                                f"{raw.unit} {raw.line(int(first[k]))} with different prices; keep one")
             keep[again] = False
             lo, hi = int(again.min()), int(again.max())
             warn(f"{raw.file}: dropped {len(again):,} repeated bar(s) identical to earlier ones ({raw.unit}s "
-                 f"{lo + raw.first_line}..{hi + raw.first_line}, {_stamp(t[again].min())} .. "
+                 f"{raw.line(lo)}..{raw.line(hi)}, {_stamp(t[again].min())} .. "
                  f"{_stamp(t[again].max())})")
         kept = np.flatnonzero(keep)
         if (i := _first(np.diff(t[kept]) <= 0)) is not None:
@@ -87,11 +89,31 @@ def check_order(raw: RawBars) -> M1Bars:
     return M1Bars(**{f: cols[f][keep] for f in ARRAY_FIELDS})
 
 
+def drop_fillers(raw: RawBars) -> RawBars:
+    """Dukascopy pads hours when the market is closed with flat bars of zero volume: dropped with one
+    warning (only for Dukascopy files: HistData's volume is always 0)."""
+    if raw.source != "dukascopy":
+        return raw
+    filler = (raw.volume == 0) & (raw.open == raw.high) & (raw.high == raw.low) & (raw.low == raw.close)
+    if not filler.any():
+        return raw
+    keep = ~filler
+    warn(f"{raw.file}: dropped {int(filler.sum()):,} zero-volume filler bar(s) (flat bars Dukascopy writes while "
+         f"the market is closed), first at {raw.where(int(np.argmax(filler)))}")
+    parts = {f: getattr(raw, f)[keep] for f in ("time", "open", "high", "low", "close", "tick_volume", "volume",
+                                                 "spread")}
+    lines = np.flatnonzero(keep) + raw.first_line if raw.lines is None else raw.lines[keep]
+    return dataclasses.replace(raw, **parts, lines=lines)
+
+
 def validate(raw: RawBars, symbol: str) -> M1Bars:
-    """All checks of one file; returns its bars without identical duplicates."""
+    """All checks of one file; returns its bars without identical duplicates (or Dukascopy's fillers)."""
     if len(raw) == 0:
         raise DataError(f"{raw.file}: file has no bars")
     check_symbol(raw, symbol)
+    raw = drop_fillers(raw)
+    if len(raw) == 0:
+        raise DataError(f"{raw.file}: file has only zero-volume filler bars")
     check_prices(raw)
     return check_order(raw)
 

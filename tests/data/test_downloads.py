@@ -93,3 +93,67 @@ def test_text_that_is_not_the_format_named_is_one_line(tmp_path, capsys):
     f.write_text("time,open,high,low,close\n2022-01-03 10:00:00,1.1,1.2,1.0,1.15\n")
     code, _, err = _import(capsys, [f], "EURUSD", tmp_path / "st", ("--format", "histdata"))
     assert code == 2 and len(err) == 1 and err[0].startswith(f"rayga: error: {f}")
+
+
+TICKS_HEAD = "<DATE>\t<TIME>\t<BID>\t<ASK>\t<LAST>\t<VOLUME>\t<FLAGS>\n"
+
+
+def test_mt5_tick_exports_become_bid_bars_with_the_first_ticks_spread(tmp_path, capsys):
+    """Blank BID or ASK is unchanged (carried forward); a bar's spread is its first tick's; tick volume counts
+    its ticks. A backtest then uses these spreads."""
+    rows = [("00:00:00.120", "1.12145", "1.12160"), ("00:00:10.450", "", "1.12161"), ("00:00:59.999", "1.12150", ""),
+            ("00:01:00.000", "", "1.12150"), ("00:01:30.000", "1.1213", ""), ("00:03:05.500", "1.12170", "1.12190")]
+    f = tmp_path / "EURUSD_ticks.csv"
+    f.write_text(TICKS_HEAD + "".join(f"2020.01.02\t{t}\t{b}\t{a}\t\t\t6\n" for t, b, a in rows))
+    code, out, err = _import(capsys, [f], "EURUSD", tmp_path / "st")
+    assert code == 0 and err == [], err
+    bars = store.read(tmp_path / "st", "EURUSD")
+    minute = pd.Timestamp("2020-01-02", tz="UTC").value + 60_000_000_000 * np.array([0, 1, 3])
+    np.testing.assert_array_equal(bars.time, minute)
+    np.testing.assert_allclose(bars.open, [1.12145, 1.12150, 1.12170])  # the second bar opens on the carried bid
+    np.testing.assert_allclose(bars.high, [1.12150, 1.12150, 1.12170])
+    np.testing.assert_allclose(bars.low, [1.12145, 1.12130, 1.12170])
+    np.testing.assert_allclose(bars.close, [1.12150, 1.12130, 1.12170])
+    np.testing.assert_array_equal(bars.tick_volume, [3, 2, 1])
+    np.testing.assert_array_equal(bars.spread, [15, 0, 20])  # 00:01:00: ask 1.12150 over the carried bid 1.12150
+
+    from rayga.data.load import load_market_data
+    from rayga.sim.account import AccountConfig
+    from rayga.sim.prepared import prepare
+
+    md = load_market_data(tmp_path / "st", "EURUSD", "2020-01-02", "2020-01-03", "M1")
+    data = prepare(md, AccountConfig(spread_points=7))
+    np.testing.assert_allclose(data.open_spread, [15e-5, 7e-5, 20e-5])  # a spread <= 0 falls back to the config's
+
+
+def test_a_tick_file_going_backwards_is_one_line(tmp_path, capsys):
+    f = tmp_path / "EURUSD_ticks.csv"
+    f.write_text(TICKS_HEAD + "2020.01.02\t00:00:05.000\t1.1\t1.2\t\t\t6\n2020.01.02\t00:00:04.000\t1.1\t1.2\t\t\t6\n")
+    code, _, err = _import(capsys, [f], "EURUSD", tmp_path / "st")
+    assert code == 2 and err == [f"rayga: error: {f} line 3: tick time goes backwards"]
+
+
+def test_dukascopy_fillers_are_dropped_with_a_warning(tmp_path, capsys):
+    rows = ["01.01.2019 22:00:00.000,1.14598,1.14598,1.14598,1.14598,0",  # market closed: filler
+            "01.01.2019 22:01:00.000,1.14598,1.14598,1.14598,1.14598,0",
+            "01.01.2019 22:02:00.000,1.14598,1.14612,1.14590,1.14600,35.2",
+            "01.01.2019 22:03:00.000,1.14600,1.14600,1.14600,1.14600,1.5",  # flat but traded: kept
+            "01.01.2019 22:04:00.000,1.14600,1.14550,1.14580,1.14590,3.1"]  # high below low: an error's line
+    f = tmp_path / "EURUSD_Candlestick_1_M_BID_01.01.2019-02.01.2019.csv"
+    f.write_text("Gmt time,Open,High,Low,Close,Volume\n" + "\n".join(rows[:4]) + "\n")
+    code, out, err = _import(capsys, [f], "EURUSD", tmp_path / "st")
+    assert code == 0 and len(err) == 1
+    assert err[0] == (f"rayga: warning: {f}: dropped 2 zero-volume filler bar(s) (flat bars Dukascopy writes while "
+                      f"the market is closed), first at {f} line 2")
+    assert len(store.read(tmp_path / "st", "EURUSD").time) == 2
+    f.write_text("Gmt time,Open,High,Low,Close,Volume\n" + "\n".join(rows) + "\n")
+    code, _, err = _import(capsys, [f], "EURUSD", tmp_path / "st2")
+    assert code == 2 and err[-1].startswith(f"rayga: error: {f} line 6: high 1.1455 is below low 1.1458")
+
+
+def test_histdata_flat_bars_are_kept(tmp_path, capsys):
+    """HistData's volume is always 0: its flat bars are real quotes, not fillers."""
+    f = tmp_path / "DAT_ASCII_EURUSD_M1_2022.csv"
+    f.write_text("20220103 100000;1.1;1.1;1.1;1.1;0\n20220103 100100;1.1;1.2;1.0;1.1;0\n")
+    code, out, err = _import(capsys, [f], "EURUSD", tmp_path / "st")
+    assert code == 0 and err == [] and "imported 2 M1 bars" in out
