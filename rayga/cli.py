@@ -49,6 +49,9 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
         print(f"{symbol}:")
         for line in summarize(bars.time).lines():
             print(f"  {line}")
+        for year in store.provenance(args.store, symbol):
+            files = ", ".join(year.get("files", [])) or "unknown files"
+            print(f"  {year['year']}: from {files}; stamps read as {year.get('tz') or 'unknown'}, stored in UTC")
     return 0
 
 

@@ -7,6 +7,7 @@ files, or one bar file in any supported format.
 from __future__ import annotations
 
 import time as _time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from rayga.data.gaps import GapSummary, summarize
 from rayga.data.market import MarketData, date_to_ns
 from rayga.data.symbols import KNOWN_SYMBOLS, symbol_spec
 from rayga.data.validate import merge, validate
-from rayga.errors import DataError
+from rayga.errors import DataError, RaygaWarning
 
 BAR_FILE_SUFFIXES = (".parquet", ".pq", ".csv", ".txt", ".tsv", ".zip")
 
@@ -35,15 +36,19 @@ def _check_file_name(path: Path, symbol: str) -> None:
                             f"import it with --symbol {other}")
 
 
-def read_files(paths: Sequence[str | Path], symbol: str, fmt: str = "auto", tz: str | None = None) -> M1Bars:
-    """Read, validate and merge bar files of one symbol."""
+def read_files(paths: Sequence[str | Path], symbol: str, fmt: str = "auto", tz: str | None = None,
+               zones: list[str] | None = None) -> M1Bars:
+    """Read, validate and merge bar files of one symbol (`zones` collects the zone each file was read in)."""
     if not paths:
         raise DataError("no input files given")
     parts = []
     for p in paths:
         path = Path(p)
         _check_file_name(path, symbol)
-        parts += [(raw.file, validate(raw, symbol)) for raw in read_any(path, fmt, tz)]
+        for raw in read_any(path, fmt, tz):
+            parts.append((raw.file, validate(raw, symbol)))
+            if zones is not None and raw.zone not in zones:
+                zones.append(raw.zone)
     return merge(parts)
 
 
@@ -54,11 +59,20 @@ class ImportReport:
     seconds: float
     written: tuple[Path, ...]
     gaps: GapSummary
+    zones: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()  # the warnings about bars left out (repeated, fillers, overlaps)
 
     def lines(self) -> list[str]:
         head = (f"{self.symbol}: imported {self.gaps.bars:,} M1 bars from {self.files} file(s) in "
                 f"{self.seconds:.2f} s into {len(self.written)} year file(s)")
-        return [head, *self.gaps.lines()]
+        zones = ", ".join(f"{z} ({ZONE_NOTES[z]})" if z in ZONE_NOTES else z for z in self.zones)
+        out = [head, f"time zone of the files' stamps: {zones}; stored in UTC"] if zones else [head]
+        out += [f"left out: {d}" for d in self.dropped]
+        return [*out, *self.gaps.lines()]
+
+
+ZONE_NOTES = {"histdata": "HistData's: UTC-5, UTC-4 while EU summer time is in force",
+              "mt5-ny": "UTC+2, UTC+3 during US daylight saving"}
 
 
 def import_to_store(paths: Sequence[str | Path], symbol: str, store_dir: str | Path, fmt: str = "auto",
@@ -66,10 +80,19 @@ def import_to_store(paths: Sequence[str | Path], symbol: str, store_dir: str | P
     """`rayga data import`: files -> validated bars -> the Parquet store."""
     t0 = _time.perf_counter()
     symbol = symbol.upper()
-    bars = read_files(paths, symbol, fmt, tz)
+    zones: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RaygaWarning)
+        bars = read_files(paths, symbol, fmt, tz, zones)
+    dropped = []
+    for w in caught:  # shown as they were, and summed up in the report
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if issubclass(w.category, RaygaWarning) and "dropped" in str(w.message):
+            dropped.append(str(w.message).split(": dropped ", 1)[-1].split(" (")[0])
     written = store.write(Path(store_dir), symbol, bars,
-                          {"files": [str(Path(p).name) for p in paths], "format": fmt, "tz": tz or "auto"})
-    return ImportReport(symbol, len(paths), _time.perf_counter() - t0, tuple(written), summarize(bars.time))
+                          {"files": [str(Path(p).name) for p in paths], "format": fmt, "tz": ", ".join(zones)})
+    return ImportReport(symbol, len(paths), _time.perf_counter() - t0, tuple(written), summarize(bars.time),
+                        tuple(zones), tuple(dropped))
 
 
 def _directory_files(directory: Path, symbol: str) -> list[Path]:

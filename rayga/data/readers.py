@@ -55,6 +55,7 @@ class RawBars:
     unit: str = "line"
     source: str = ""  # "dukascopy" for Dukascopy exports (their zero-volume filler bars are dropped)
     lines: np.ndarray | None = None  # each bar's line, once bars were dropped (else first_line + index)
+    zone: str = "UTC"  # the zone the file's stamps were read in (--tz, or the format's own)
 
     def __len__(self) -> int:
         return len(self.time)
@@ -182,7 +183,7 @@ def _assemble(path: Path, table: pa.Table, local_ns: np.ndarray, tz: str, first_
         low=_numeric(table, "low", file=str(path)), close=_numeric(table, "close", file=str(path)),
         tick_volume=_numeric(table, "tick_volume", file=str(path)), volume=_numeric(table, "volume", file=str(path)),
         spread=_numeric(table, "spread", file=str(path)),
-        symbols=symbols, first_line=first_line, unit=unit)
+        symbols=symbols, first_line=first_line, unit=unit, zone=tz)
 
 
 def _header(path: Path, delimiter: str) -> list[str]:

@@ -95,3 +95,15 @@ def read(store: Path, symbol: str, start_ns: int | None = None, end_ns: int | No
             continue
         parts.append(read_year(store, symbol, year).between(start_ns, end_ns))
     return M1Bars.concat(parts)
+
+
+def provenance(store: Path, symbol: str) -> list[dict]:
+    """What each year file of `symbol` was imported from (files, format, time zone), oldest year first."""
+    out = []
+    for path in sorted(symbol_dir(store, symbol).glob(f"year=*/{FILE_NAME}")):
+        try:
+            meta = pq.read_schema(path).metadata or {}
+            out.append({"year": path.parent.name.split("=", 1)[1], **json.loads(meta.get(b"rayga", b"{}"))})
+        except (pa.ArrowInvalid, OSError, ValueError):
+            out.append({"year": path.parent.name.split("=", 1)[1]})
+    return out

@@ -80,7 +80,7 @@ def read_mt5_ticks(path: Path, tz: str) -> RawBars:
         open=bid[starts], high=np.maximum.reduceat(bid, starts), low=np.minimum.reduceat(bid, starts),
         close=bid[ends - 1], tick_volume=(ends - starts).astype(np.float64),
         volume=np.add.reduceat(volume, starts), spread=np.round((ask[starts] - bid[starts]) / point),
-        first_line=1, unit="bar")
+        first_line=1, unit="bar", zone=tz)
 
 
 def _is_stamp(value: str | None) -> bool:

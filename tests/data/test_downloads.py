@@ -36,6 +36,8 @@ def test_histdata_downloads_import_as_downloaded(tmp_path, capsys, symbol, as_gi
     warnings = [e for e in err if e.startswith("rayga: warning:")]
     assert len(err) == len(warnings) == 1 and "dropped 60 repeated bar(s) identical to earlier ones" in err[0]
     assert f"{symbol}: imported {DOWNLOADS[symbol]:,} M1 bars" in out
+    assert "time zone of the files' stamps: histdata (HistData's: UTC-5, UTC-4 while EU summer time" in out
+    assert "left out: 60 repeated bar(s) identical to earlier ones" in out
     bars = store.read(tmp_path / "st", symbol)
     assert len(bars.time) == DOWNLOADS[symbol] and (np.diff(bars.time) > 0).all()
     # HistData's raw stamps are UTC-5, UTC-4 while EU summer time is in force (`--tz histdata`)
@@ -157,3 +159,32 @@ def test_histdata_flat_bars_are_kept(tmp_path, capsys):
     f.write_text("20220103 100000;1.1;1.1;1.1;1.1;0\n20220103 100100;1.1;1.2;1.0;1.1;0\n")
     code, out, err = _import(capsys, [f], "EURUSD", tmp_path / "st")
     assert code == 0 and err == [] and "imported 2 M1 bars" in out
+
+
+def test_the_coverage_report_flags_the_thinned_months_of_real_eurusd(tmp_path, capsys, eurusd_dir):
+    files = sorted(eurusd_dir.glob("EURUSD_M1_*.parquet"))
+    code, out, err = _import(capsys, files, "EURUSD", tmp_path / "st")
+    assert code == 0, err
+    assert main(["data", "info", "--store", str(tmp_path / "st")]) == 0
+    info = capsys.readouterr().out
+    for text in (out, info):
+        (line,) = [ln for ln in text.splitlines() if "coverage:" in ln]
+        flagged = {m for m in line.split(": ", 2)[-1].split(", ") if m[:4].isdigit()}
+        months = {m.split(" ")[0] for m in flagged}
+        assert {"2023-03", "2023-04", "2023-05", "2023-06", "2023-07"} <= months <= {
+            "2023-02", "2023-03", "2023-04", "2023-05", "2023-06", "2023-07"}, line
+    assert "time zone of the files' stamps: UTC; stored in UTC" in out
+    assert "2020: from EURUSD_M1_2020.parquet" in info and "stamps read as UTC" in info
+
+
+def test_coverage_of_a_month_that_lost_every_other_hour():
+    from rayga.data.gaps import summarize
+
+    t = pd.date_range("2022-01-03", "2022-05-01", freq="1min", tz="UTC", inclusive="left").as_unit("ns")
+    t = t[t.day_of_week < 5]
+    march = (t.month == 3) & (t.hour % 2 == 1)
+    summary = summarize(t[~march].asi8)
+    assert [m for m, _ in summary.thin_months] == ["2022-03"]
+    assert summary.usual_weekday_bars == 1440 and summary.thin_months[0][1] == 720
+    assert "coverage: 1 month(s) with far fewer bars than usual" in "\n".join(summary.lines())
+    assert summarize(t.asi8).thin_months == ()
