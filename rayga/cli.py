@@ -51,7 +51,8 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
             print(f"  {line}")
         for year in store.provenance(args.store, symbol):
             files = ", ".join(year.get("files", [])) or "unknown files"
-            print(f"  {year['year']}: from {files}; stamps read as {year.get('tz') or 'unknown'}, stored in UTC")
+            left = "; left out: " + ", ".join(year["left_out"]) if year.get("left_out") else ""
+            print(f"  {year['year']}: from {files}; stamps read as {year.get('tz') or 'unknown'}, stored in UTC{left}")
     return 0
 
 

@@ -90,7 +90,8 @@ def import_to_store(paths: Sequence[str | Path], symbol: str, store_dir: str | P
         if issubclass(w.category, RaygaWarning) and "dropped" in str(w.message):
             dropped.append(str(w.message).split(": dropped ", 1)[-1].split(" (")[0])
     written = store.write(Path(store_dir), symbol, bars,
-                          {"files": [str(Path(p).name) for p in paths], "format": fmt, "tz": ", ".join(zones)})
+                          {"files": [str(Path(p).name) for p in paths], "format": fmt, "tz": ", ".join(zones),
+                           "left_out": dropped})
     return ImportReport(symbol, len(paths), _time.perf_counter() - t0, tuple(written), summarize(bars.time),
                         tuple(zones), tuple(dropped))
 

@@ -38,6 +38,9 @@ def test_histdata_downloads_import_as_downloaded(tmp_path, capsys, symbol, as_gi
     assert f"{symbol}: imported {DOWNLOADS[symbol]:,} M1 bars" in out
     assert "time zone of the files' stamps: histdata (HistData's: UTC-5, UTC-4 while EU summer time" in out
     assert "left out: 60 repeated bar(s) identical to earlier ones" in out
+    assert main(["data", "info", "--store", str(tmp_path / "st")]) == 0
+    assert ("2019: from {}; stamps read as histdata, stored in UTC; left out: 60 repeated bar(s) identical to "
+            "earlier ones".format(path.name)) in capsys.readouterr().out
     bars = store.read(tmp_path / "st", symbol)
     assert len(bars.time) == DOWNLOADS[symbol] and (np.diff(bars.time) > 0).all()
     # HistData's raw stamps are UTC-5, UTC-4 while EU summer time is in force (`--tz histdata`)
