@@ -191,3 +191,13 @@ def test_coverage_of_a_month_that_lost_every_other_hour():
     assert summary.usual_weekday_bars == 1440 and summary.thin_months[0][1] == 720
     assert "coverage: 1 month(s) with far fewer bars than usual" in "\n".join(summary.lines())
     assert summarize(t.asi8).thin_months == ()
+
+
+def test_a_repeated_time_with_other_prices_names_both_lines(tmp_path, capsys):
+    f = tmp_path / "DAT_ASCII_EURUSD_M1_2022.csv"
+    rows = _histdata_rows("2022-01-03 10:00", 4).splitlines(keepends=True)
+    f.write_text("".join(rows) + rows[1].replace("1.1010", "1.1020"))  # line 5 repeats line 2's time
+    code, _, err = _import(capsys, [f], "EURUSD", tmp_path / "st")
+    assert code == 2 and len(err) == 1
+    assert err[0] == (f"rayga: error: {f} line 5: time 2022-01-03 15:01:00 UTC repeats line 2 with different "
+                      f"prices; keep one")
