@@ -231,7 +231,8 @@ def run_bench(source: str, start: str = "2020-01-01", end: str = "2023-10-15", s
     for i in sample:
         genome = big[i]
         reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
-                     data.m1_stop, strategy.signals(data, genome), genome[2], genome[3], data.acct, out)
+                     data.m1_stop, strategy.signals(data, genome), genome[2], genome[3], np.empty(0), np.empty(0),
+                     data.acct, out)
         fast_row = fast_table.iloc[i]
         for j, name in enumerate(METRICS):
             if name == "complex_criterion":

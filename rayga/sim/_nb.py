@@ -17,11 +17,14 @@ from rayga.sim import _nb_state as S
 from rayga.sim.enums import (
     CONV_DIV,
     CONV_MUL,
+    DEAL_EXIT,
     DEAL_SIGNAL,
     DEAL_SL,
     DEAL_STOP_OUT,
     DEAL_TP,
     FILL_MARKET,
+    OPPOSITE_CLOSE,
+    OPPOSITE_IGNORE,
     STOPS_VECTORBT,
 )
 
@@ -351,11 +354,25 @@ def rollover_nb(st, acct, units, bid, ask):
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def execute_nb(st, acct, deals, j0, sgn, bid, ask, sl, tp):
-    """The decision taken at the close of the previous bar, on this bar's first tick: a signal
-    against the position closes it and opens the other way; one along it changes nothing."""
+def execute_nb(st, acct, deals, j0, code, bid, ask, sl, tp):
+    """The decision taken at the close of the previous bar, on this bar's first tick (`enums`: entry
+    + EXIT_LONG / EXIT_SHORT): the exits first, then the entry. An entry along the position changes
+    nothing; one against it reverses, closes or is ignored (`acct[A_OPPOSITE]`)."""
+    entry = (code + 1) % 4 - 1
+    exits = (code + 1) // 4
     d = st[S.DIR]
+    if (d > 0 and exits & 1) or (d < 0 and exits & 2):
+        close_nb(st, acct, deals, j0, bid if d > 0 else ask, DEAL_EXIT)
+        d = 0.0
+    if entry == 0:
+        return
+    sgn = float(entry)
     if d != 0.0 and d != sgn:
+        mode = acct[S.A_OPPOSITE]
+        if mode == OPPOSITE_IGNORE:
+            return
         close_nb(st, acct, deals, j0, bid if d > 0 else ask, DEAL_SIGNAL)
+        if mode == OPPOSITE_CLOSE:
+            return
     if st[S.DIR] == 0.0:
         open_nb(st, acct, deals, j0, sgn, bid, ask, sl, tp)

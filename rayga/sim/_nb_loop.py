@@ -108,8 +108,9 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
                 long_drop, short_drop, swap_units, signal, sl, tp, sl_bar, tp_bar, acct, st, deals, curve, out):
     """Simulate one pass over all timeframe bars; metrics go to `out`, deals to `deals` (if sized), the
     equity at each bar's close to `curve` (if sized: a report's equity curve; empty in batches).
+    `signal` holds each bar's decision (`enums`: +1 / -1 entries plus EXIT_LONG / EXIT_SHORT exits).
     SL/TP are `sl`/`tp` points for every entry, or, where `sl_bar`/`tp_bar` are sized, the points given
-    for the decision bar of each entry (ATR-scaled stops).
+    for the decision bar of each entry (ATR-scaled stops; NaN there: `sl`/`tp`).
     `st` is a work array of length N_STATE. Compiled without reference counting: it allocates nothing."""
     reset_state_nb(st, acct)
     units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
@@ -159,7 +160,8 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
             if sig != 0:
                 sl_k = sl_bar[k - 1] if len(sl_bar) > 0 else sl
                 tp_k = tp_bar[k - 1] if len(tp_bar) > 0 else tp
-                execute_nb(st, acct, deals, m1_start[k], float(sig), bid0, ask0, sl_k, tp_k)
+                execute_nb(st, acct, deals, m1_start[k], np.int64(sig), bid0, ask0, sl if np.isnan(sl_k) else sl_k,
+                           tp if np.isnan(tp_k) else tp_k)
             d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
             peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
             trough = peak

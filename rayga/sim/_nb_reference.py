@@ -48,8 +48,12 @@ def _equity_point(eqs, eq):
 
 
 @njit(cache=True)
-def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop, signal, sl, tp, acct, out):
-    """One pass, every tick of every M1 bar; metrics to `out` (same columns as the fast kernels)."""
+def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop, signal, sl, tp, sl_bar, tp_bar,
+                 acct, out):
+    """One pass, every tick of every M1 bar; metrics to `out` (same columns as the fast kernels). A bar's
+    decision is an entry (+1 buy, -1 sell) plus 4 to exit a long and 8 to exit a short: exits first, then
+    the entry, which an open position in the other direction reverses, closes or ignores (acct). An entry's
+    SL/TP are `sl`/`tp` points, or its decision bar's `sl_bar`/`tp_bar` where sized and not NaN."""
     dep = acct[S.A_DEPOSIT]
     units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
     comm = acct[S.A_COMM] * acct[S.A_LOTS]
@@ -79,11 +83,21 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
                 bid = ticks[t]
                 ask = bid + spr
                 if t == 0 and j == m1_start[k] and k > 0 and signal[k - 1] != 0:
-                    sg = float(signal[k - 1])
-                    if pos[0] != 0.0 and pos[0] != sg:
+                    code = int(signal[k - 1])
+                    rest = code - E.EXIT_SHORT if code >= E.EXIT_SHORT - 1 else code  # the short exit's 8
+                    exit_short = rest != code
+                    entry = rest - E.EXIT_LONG if rest >= E.EXIT_LONG - 1 else rest  # the long exit's 4
+                    exit_long = entry != rest
+                    if (pos[0] > 0 and exit_long) or (pos[0] < 0 and exit_short):
+                        _close(pos, bid if pos[0] > 0 else ask, E.DEAL_EXIT, units, comm, div, acc, eqs, cnt)
+                    if entry != 0 and pos[0] == -entry and acct[S.A_OPPOSITE] != E.OPPOSITE_IGNORE:
                         _close(pos, bid if pos[0] > 0 else ask, E.DEAL_SIGNAL, units, comm, div, acc, eqs, cnt)
-                    if pos[0] == 0.0:
-                        _open(pos, sg, bid, ask, sl, tp, units, comm, acct, acc, cnt)
+                        if acct[S.A_OPPOSITE] == E.OPPOSITE_CLOSE:
+                            entry = 0
+                    if entry != 0 and pos[0] == 0.0:
+                        sl_k = sl_bar[k - 1] if len(sl_bar) > 0 and not np.isnan(sl_bar[k - 1]) else sl
+                        tp_k = tp_bar[k - 1] if len(tp_bar) > 0 and not np.isnan(tp_bar[k - 1]) else tp
+                        _open(pos, float(entry), bid, ask, sl_k, tp_k, units, comm, acct, acc, cnt)
                 if pos[0] != 0.0:
                     d = pos[0]
                     px = bid if d > 0 else ask

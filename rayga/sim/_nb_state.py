@@ -51,4 +51,5 @@ A_POINT = 12
 A_BARS_PER_YEAR = 13
 A_BAR_FIRST = 14  # timeframe bars [first, stop) a pass runs over (a walk-forward window); stop 0 = all
 A_BAR_STOP = 15
-N_ACCT = 16
+A_OPPOSITE = 16  # what an opposite entry does (enums.OPPOSITE_*)
+N_ACCT = 17

@@ -9,7 +9,16 @@ import numpy as np
 from rayga.data.symbols import SymbolSpec
 from rayga.errors import ConfigError
 from rayga.sim import _nb_state as S
-from rayga.sim.enums import CONV_DIV, CONV_MUL, CONV_NONE, FILL_MARKET, FILL_ORDER, STOPS_MT5, STOPS_VECTORBT
+from rayga.sim.enums import (
+    CONV_DIV,
+    CONV_MUL,
+    CONV_NONE,
+    FILL_MARKET,
+    FILL_ORDER,
+    OPPOSITE_MODES,
+    STOPS_MT5,
+    STOPS_VECTORBT,
+)
 
 STOP_FILLS = {"order": FILL_ORDER, "market": FILL_MARKET}
 STOP_MODES = {"mt5": STOPS_MT5, "vectorbt": STOPS_VECTORBT}
@@ -22,7 +31,9 @@ class AccountConfig:
     `spread_points` and `commission_per_lot` override the symbol's defaults when given;
     `stop_fill` = "order" fills SL/TP at their price even across a gap (MT5 "1 minute OHLC"),
     "market" at the gapped price; `stop_mode` = "vectorbt" reads SL/TP as fractions of the entry
-    price with vectorbt's rules (for checking against vectorbt).
+    price with vectorbt's rules (for checking against vectorbt); `opposite_entry` says what an entry
+    against the open position does: "reverse" (close it and open the other way, MT5 netting), "close"
+    (close it only) or "ignore".
     """
 
     deposit: float = 100_000.0
@@ -34,6 +45,7 @@ class AccountConfig:
     stop_out_pct: float = 50.0
     stop_fill: str = "order"
     stop_mode: str = "mt5"
+    opposite_entry: str = "reverse"
     file: str = field(default="<defaults>", compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -52,6 +64,9 @@ class AccountConfig:
             raise ConfigError(f"`stop_fill` must be \"order\" or \"market\" (got {self.stop_fill!r}); set it {where}")
         if self.stop_mode not in STOP_MODES:
             raise ConfigError(f"`stop_mode` must be \"mt5\" or \"vectorbt\" (got {self.stop_mode!r}); set it {where}")
+        if self.opposite_entry not in OPPOSITE_MODES:
+            raise ConfigError(f"`opposite_entry` must be \"reverse\", \"close\" or \"ignore\" (got "
+                              f"{self.opposite_entry!r}); set it {where}")
         if not (isinstance(self.currency, str) and len(self.currency) == 3 and self.currency.isupper()):
             raise ConfigError(f"`currency` must be a 3-letter code like \"USD\" (got {self.currency!r}); set it {where}")
 
@@ -86,6 +101,7 @@ class AccountConfig:
         acct[S.A_FILL] = STOP_FILLS[self.stop_fill]
         acct[S.A_POINT] = symbol.point
         acct[S.A_BARS_PER_YEAR] = bars_per_year
+        acct[S.A_OPPOSITE] = OPPOSITE_MODES.index(self.opposite_entry)
         return acct
 
     def margin_needed(self, symbol: SymbolSpec, price: float) -> float:

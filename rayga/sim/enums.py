@@ -31,7 +31,22 @@ DEAL_SL = 1
 DEAL_TP = 2
 DEAL_STOP_OUT = 3
 DEAL_END = 4
-DEAL_REASONS = ("signal", "sl", "tp", "stop_out", "end_of_test")
+DEAL_EXIT = 5        # the rule's exit to flat
+DEAL_REASONS = ("signal", "sl", "tp", "stop_out", "end_of_test", "exit")
+
+# A rule's decision at a bar's close, one int8: entry + EXIT_LONG and/or + EXIT_SHORT. Exits apply first, on
+# the next bar's first tick, then the entry. Plain +1 / -1 / 0 signals are decisions without exits.
+BUY = 1
+SELL = -1
+EXIT_LONG = 4
+EXIT_SHORT = 8
+EXIT_ALL = EXIT_LONG + EXIT_SHORT
+DECISIONS = tuple(e + a + b for a in (0, EXIT_LONG) for b in (0, EXIT_SHORT) for e in (SELL, 0, BUY))
+# What an entry against the open position does.
+OPPOSITE_REVERSE = 0  # close it and open the other way (netting; the default)
+OPPOSITE_CLOSE = 1    # close it only
+OPPOSITE_IGNORE = 2   # nothing
+OPPOSITE_MODES = ("reverse", "close", "ignore")
 
 DEAL_DTYPE = np.dtype([
     ("m1_index", np.int64), ("direction", np.int8), ("entry", np.int8), ("reason", np.int8),

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from rayga.errors import ConfigError, StrategyError
+from rayga.sim.enums import DECISIONS
 from rayga.sim.prepared import SimData
 from rayga.strategies.base import Param, Strategy
 
@@ -212,5 +213,7 @@ def _check_compiles(strategy: UserStrategy, spec: str) -> None:
         got = f"{sig.dtype} array of shape {sig.shape}" if isinstance(sig, np.ndarray) else type(sig).__name__
         raise ConfigError(f"strategy {spec!r}: signal() must return np.int8 decisions, one per bar (got {got}); "
                           f"e.g. out = np.zeros(len(close), dtype=np.int8)")
-    if not np.isin(sig, (-1, 0, 1)).all():
-        raise ConfigError(f"strategy {spec!r}: signal() decisions must be +1 (buy), -1 (sell) or 0")
+    if not np.isin(sig, DECISIONS).all():
+        bad = int(sig[~np.isin(sig, DECISIONS)][0])
+        raise ConfigError(f"strategy {spec!r}: signal() wrote the decision {bad}; a decision is 0, BUY, SELL, "
+                          f"EXIT_LONG, EXIT_SHORT or an exit plus an entry (rayga.rules)")

@@ -21,7 +21,12 @@ def tick_prices(o, h, lo, c, last_dir):
 
 def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop, signal, sl_points, tp_points,
              *, deposit, lots, contract, leverage, commission, stop_out_pct, point, bars_per_year,
-             profit_div=False, margin_mul=True, fill="order", swap_units=None, swap_long=0.0, swap_short=0.0):
+             profit_div=False, margin_mul=True, fill="order", swap_units=None, swap_long=0.0, swap_short=0.0,
+             opposite="reverse", sl_bar=None, tp_bar=None):
+    """A bar's decision: an entry (+1 buy, -1 sell, 0) plus 4 to exit a long and 8 to exit a short, taken on
+    the next bar's first tick, exits first. An entry against the open position reverses it, closes it or is
+    ignored (`opposite`); one along it does nothing. `sl_bar`/`tp_bar`: points for an entry decided at each
+    bar (NaN: `sl_points`/`tp_points`)."""
     units = lots * contract
     s = dict(bal=deposit, eq_peak=deposit, eq_dd=0.0, eq_rel=0.0, eq_min=deposit, bal_peak=deposit, bal_dd=0.0,
              bal_rel=0.0, bal_min=deposit, gp=0.0, gl=0.0, trades=0, deals=0, wins=0, longs=0, shorts=0,
@@ -77,15 +82,17 @@ def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop
         deals.append((j, -d, "out", reason, price))
         equity_point(s["bal"])
 
-    def open_(j, d, bid, ask):
+    def open_(j, d, bid, ask, k):
         price = ask if d > 0 else bid
         margin = units / leverage * (price if margin_mul else 1.0)
         if margin > s["bal"]:
             s["no_money"] += 1
             return
+        sl = sl_points if sl_bar is None or math.isnan(sl_bar[k]) else sl_bar[k]
+        tp = tp_points if tp_bar is None or math.isnan(tp_bar[k]) else tp_bar[k]
         pos.update(dir=d, entry=price, margin=margin, swap=0.0,
-                   sl=price - d * sl_points * point if sl_points > 0 else 0.0,
-                   tp=price + d * tp_points * point if tp_points > 0 else 0.0)
+                   sl=price - d * sl * point if sl > 0 else 0.0,
+                   tp=price + d * tp * point if tp > 0 else 0.0)
         book(-commission * lots)
         deals.append((j, d, "in", "signal", price))
 
@@ -102,11 +109,19 @@ def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop
             px = bid0 if pos["dir"] > 0 else ask0
             pos["swap"] += swap_units[k] * rate * point * lots * contract * conv(px)
         if k > 0 and signal[k - 1] != 0:
-            d = int(signal[k - 1])
-            if pos and pos["dir"] != d:
+            code = int(signal[k - 1])
+            exit_short = code in (7, 8, 9, 11, 12, 13)
+            exit_long = code in (3, 4, 5, 11, 12, 13)
+            d = code - 8 * exit_short - 4 * exit_long
+            assert d in (-1, 0, 1), code
+            if pos and ((pos["dir"] > 0 and exit_long) or (pos["dir"] < 0 and exit_short)):
+                close(j0, bid0 if pos["dir"] > 0 else ask0, "exit")
+            if d and pos and pos["dir"] == -d and opposite != "ignore":
                 close(j0, bid0 if pos["dir"] > 0 else ask0, "signal")
-            if not pos:
-                open_(j0, d, bid0, ask0)
+                if opposite == "close":
+                    d = 0
+            if d and not pos:
+                open_(j0, d, bid0, ask0, k - 1)
         for j in range(m1_start[k], m1_stop[k]):
             ticks, last_dir = tick_prices(m1_open[j], m1_high[j], m1_low[j], m1_close[j], last_dir)
             for t, bid in enumerate(ticks):

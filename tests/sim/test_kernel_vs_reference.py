@@ -121,7 +121,7 @@ def test_compiled_per_tick_reference_equals_python_reference(seed):
     data = prepare(md, account)
     out = np.zeros(N_METRICS)
     reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
-                 data.m1_stop, signal, float(sl), float(tp), data.acct, out)
+                 data.m1_stop, signal, float(sl), float(tp), np.empty(0), np.empty(0), data.acct, out)
     _, ref, _, _ = run_both(md, account, signal, sl, tp)
     assert_same(dict(zip(METRICS, out, strict=True)), ref)
 
@@ -146,6 +146,7 @@ def test_batches_equal_the_per_tick_reference_on_real_data(eurusd_dir):
     out = np.zeros(N_METRICS)
     for i, genome in enumerate(genomes):
         reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
-                     data.m1_stop, strategy.signals(data, genome), genome[2], genome[3], data.acct, out)
+                     data.m1_stop, strategy.signals(data, genome), genome[2], genome[3], np.empty(0), np.empty(0),
+                     data.acct, out)
         ref = {name: out[j] for j, name in enumerate(METRICS) if name != "complex_criterion"}
         assert_same(table.iloc[i].to_dict(), ref)

@@ -54,9 +54,11 @@ def test_batch_kernel_equals_the_single_pass_rule_and_the_per_tick_reference(nam
         sl, tp = strategy.pass_stops(data, genome)  # points, or points per decision bar (ATR-scaled)
         single = run_signals(data, signal, sl, tp).metrics
         assert {m: table[m].iloc[i] for m in METRICS} == pytest.approx(single, rel=0, abs=0)
-        if i < 6 and np.ndim(sl) == 0 and np.ndim(tp) == 0:  # the per-tick reference takes stops in points
+        if i < 6:  # the per-tick reference, with stops in points or per decision bar (ATR-scaled)
+            sl_bar, sl = (np.asarray(sl, float), 0.0) if np.ndim(sl) else (np.empty(0), float(sl))
+            tp_bar, tp = (np.asarray(tp, float), 0.0) if np.ndim(tp) else (np.empty(0), float(tp))
             reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
-                         data.m1_stop, signal, sl, tp, data.acct, out)
+                         data.m1_stop, signal, sl, tp, sl_bar, tp_bar, data.acct, out)
             for j, m in enumerate(METRICS):
                 if m != "complex_criterion":
                     assert table[m].iloc[i] == pytest.approx(out[j], rel=1e-9, abs=1e-7), (name, m)
