@@ -20,7 +20,7 @@ import numpy as np
 from rayga.errors import ConfigError
 from rayga.metrics.deals import balance_drawdowns
 from rayga.sim import _nb_state as S
-from rayga.sim.enums import CONV_DIV, CONV_MUL, N_METRICS, STOPS_VECTORBT, M
+from rayga.sim.enums import CONV_DIV, CONV_MUL, N_METRICS, OPPOSITE_CLOSE, OPPOSITE_REVERSE, STOPS_VECTORBT, M
 from rayga.sim.prepared import SimData
 from rayga.strategies.base import Strategy
 
@@ -32,6 +32,39 @@ def _orders(data: SimData, signal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """M1 rows and directions of the signal executions (first M1 bar of the next timeframe bar)."""
     k = np.flatnonzero(signal[:-1])
     return data.m1_start[k + 1], signal[k].astype(np.int8)
+
+
+def _actions(data: SimData, signal: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For decisions with exits or an `opposite_entry` other than "reverse" (genomes without stops, so the
+    position is known between decisions): the M1 rows of vectorbt's orders, their kind (+1 / -1 an entry or
+    a reversal that way, +2 close a short, -2 close a long) as rayga's rules resolve each decision: exits
+    first, then the entry. An exit and a new entry the same way on one tick has no single vectorbt order."""
+    mode = int(data.acct[S.A_OPPOSITE])
+    rows, kinds, d = [], [], 0
+    for k in np.flatnonzero(signal[:-1]):
+        code = int(signal[k])
+        entry, exits = (code + 1) % 4 - 1, (code + 1) // 4
+        row = int(data.m1_start[k + 1])
+        closed = (d > 0 and exits & 1) or (d < 0 and exits & 2)
+        if closed:
+            if entry == -d:
+                d = entry  # closing one way and opening the other on one tick: a reversal
+                rows.append(row), kinds.append(d)
+                continue
+            if entry == d:
+                raise ConfigError(f"{where}: the decision at bar {k} exits and re-enters the same way on one tick, "
+                                  f"which vectorbt cannot order; use engine = \"numba\"")
+            rows.append(row), kinds.append(-2 if d > 0 else 2)
+            d = 0
+        if entry == 0 or entry == d:
+            continue
+        if d == 0 or mode == OPPOSITE_REVERSE:
+            d = entry
+            rows.append(row), kinds.append(d)
+        elif mode == OPPOSITE_CLOSE:
+            rows.append(row), kinds.append(-2 if d > 0 else 2)
+            d = 0
+    return np.array(rows, dtype=np.int64), np.array(kinds, dtype=np.int8), np.array([d])
 
 
 def evaluate_vectorbt(data: SimData, strategy: Strategy, genomes: np.ndarray,
@@ -59,17 +92,31 @@ def evaluate_vectorbt(data: SimData, strategy: Strategy, genomes: np.ndarray,
         sl = np.full((1, c), np.nan)
         tp = np.full((1, c), np.nan)
         for col, genome in enumerate(part):
-            rows, dirs = _orders(data, strategy.signals(data, genome))
+            signal = strategy.signals(data, genome)
+            g_sl, g_tp = strategy.stops(genome)
+            if (signal > 1).any() or acct[S.A_OPPOSITE] != OPPOSITE_REVERSE:
+                if g_sl > 0 or g_tp > 0:
+                    raise ConfigError(f"genome {lo + col} of {strategy.name}: with exits or opposite_entry other than "
+                                      f"\"reverse\", the vectorbt engine needs genomes without stops; use engine = "
+                                      f"\"numba\"")
+                rows, kinds, final = _actions(data, signal, f"genome {lo + col} of {strategy.name}")
+                exits[rows[kinds == -2], col] = True
+                short_exits[rows[kinds == 2], col] = True
+                dirs = np.where(np.abs(kinds) == 2, 0, kinds)
+                buys = rows[(kinds == 1) | (kinds == 2)]  # entries long and closes of a short: at Ask
+                price[buys, col] += data.spread_price[buys]
+            else:
+                rows, dirs = _orders(data, signal)
+                price[rows[dirs > 0], col] += data.spread_price[rows[dirs > 0]]
+                final = dirs[-1:]
             long_entries[rows[dirs > 0], col] = True
             short_entries[rows[dirs < 0], col] = True
-            price[rows[dirs > 0], col] += data.spread_price[rows[dirs > 0]]
-            g_sl, g_tp = strategy.stops(genome)
             sl[0, col] = g_sl if g_sl > 0 else np.nan
             tp[0, col] = g_tp if g_tp > 0 else np.nan
             # close whatever is open on the last bar's close (Bid for a long, Ask for a short)
             exits[last, col] = True
             short_exits[last, col] = True
-            short_at_end = len(dirs) > 0 and dirs[-1] < 0
+            short_at_end = len(final) > 0 and final[0] < 0
             price[last, col] = data.m1_close[last] + (data.spread_price[last] if short_at_end else 0.0)
         long_entries[last] = short_entries[last] = False
         pf = vbt.Portfolio.from_signals(
