@@ -14,7 +14,8 @@ from rayga.sim import _nb_state as S
 from rayga.sim._nb_prep import low_first_nb, tf_drops_nb, tf_extremes_nb
 from rayga.sim.account import AccountConfig
 
-_WHOLE = frozenset({"m1_time", "m1_open", "m1_high", "m1_low", "m1_close", "spread_price", "low_first", "acct"})
+_WHOLE = frozenset({"m1_time", "m1_open", "m1_high", "m1_low", "m1_close", "spread_price", "low_first", "acct",
+                    "server_tz"})
 DAY_NS = 1440 * M1_NS
 YEAR_NS = 365.25 * DAY_NS
 # Swap days charged for the night that ends a server-time weekday: Wednesday's carries the weekend.
@@ -64,6 +65,8 @@ class SimData:
     short_drop: np.ndarray
     swap_units: np.ndarray
     acct: np.ndarray
+    tf_tick_volume: np.ndarray | None = None  # ticks per timeframe bar (what a rule reads, not the kernels)
+    server_tz: str = "UTC"
 
     def window(self, first: int, stop: int) -> SimData:
         """The timeframe bars [first, stop) as a data set of their own (a walk-forward window): the same
@@ -125,4 +128,6 @@ def prepare(md: MarketData, account: AccountConfig, modelling: str = "m1_ohlc") 
         tf_open=bars.open, tf_high=bars.high, tf_low=bars.low, tf_close=bars.close,
         open_spread=spread_price[bars.m1_start], close_ask=bars.close + spread_price[bars.m1_stop - 1],
         ask_high=ask_high, ask_low=ask_low, long_drop=long_drop, short_drop=short_drop, swap_units=swap_units(bars.time, md.server_tz),
-        acct=account.vector(md.symbol, len(bars) / years))
+        acct=account.vector(md.symbol, len(bars) / years),
+        tf_tick_volume=np.add.reduceat(np.asarray(m1.tick_volume, dtype=np.float64), bars.m1_start)
+        if len(bars) else np.empty(0), server_tz=md.server_tz)

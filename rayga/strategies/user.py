@@ -34,12 +34,21 @@ from rayga.strategies.base import Param, Strategy
 
 
 class UserStrategy(Strategy):
-    """Base of a user's strategy: set `name`, `params`, `signal` (a Numba function, see the module
-    docstring) and optionally `sl_param` / `tp_param`, the names of the inputs holding SL/TP in points."""
+    """Base of a user's strategy: set `name`, `params` and its rule, and optionally `sl_param` / `tp_param`
+    (the inputs holding SL/TP in points) and `timeframes` (higher timeframes the rule reads).
+
+    The rule is `rule(bars, p, out)` (see `rayga.rules`: bars with server-time fields and higher timeframes,
+    the genome by name, decisions with exits and per-entry stops), or the older `signal(open, high, low,
+    close, p) -> int8 decisions`; either a Numba function."""
 
     signal = None
+    rule = None
+    timeframes: tuple[str, ...] = ()
     sl_param: str | None = "sl_points"
     tp_param: str | None = "tp_points"
+
+    def _compiled(self) -> object:
+        return type(self).rule if type(self).rule is not None else type(self).signal
 
     def _module_in_place(self) -> None:
         """A strategy unpickled on a Ray worker (by value) has no module in `sys.modules`; Numba then files
@@ -49,21 +58,44 @@ class UserStrategy(Strategy):
         if name in sys.modules:
             return
         module = types.ModuleType(name)
-        module.__dict__.update(getattr(type(self).signal, "py_func", type(self).signal).__globals__)
+        module.__dict__.update(getattr(self._compiled(), "py_func", self._compiled()).__globals__)
         module.__name__ = name
         sys.modules[name] = module
 
+    def _kernels(self) -> object:
+        from rayga.sim.rule_kernel import kernel_module
+
+        self._module_in_place()
+        return kernel_module(self._compiled(), self.__dict__.get("rule_key"),
+                             self.param_names if type(self).rule is not None else None, len(type(self).timeframes))
+
+    def _raised(self, exc: Exception, genome: np.ndarray) -> StrategyError:
+        values = ", ".join(f"{n}={float(v):g}" for n, v in zip(self.param_names, genome, strict=False))
+        file = getattr(sys.modules.get(type(self).__module__), "__file__", type(self).__module__)
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        return StrategyError(f"strategy {self.name} ({file}): its rule raised {type(exc).__name__}: {message} "
+                             f"for {values}")
+
+    def decisions(self, data: SimData, genome: np.ndarray):  # noqa: ANN201 - a rayga.rules.Decisions
+        """The rule's decisions for one genome (a `rule(bars, p, out)` strategy)."""
+        from rayga.sim.rule_kernel import flat_bars
+        from rayga.strategies.context import rule_bars
+
+        flat, hflat = flat_bars(rule_bars(data, type(self).timeframes))
+        try:
+            return self._kernels().decide_nb(flat, hflat, np.ascontiguousarray(genome, dtype=np.float64))
+        except Exception as exc:  # noqa: BLE001 - the user's rule: one line naming its file and the genome
+            raise self._raised(exc, genome) from None
+
     def signals(self, data: SimData, genome: np.ndarray) -> np.ndarray:
+        if type(self).rule is not None:
+            return self.decisions(data, genome).signal
         self._module_in_place()
         try:
             return type(self).signal(data.tf_open, data.tf_high, data.tf_low, data.tf_close,
                                      np.ascontiguousarray(genome, dtype=np.float64))
         except Exception as exc:  # noqa: BLE001 - the user's rule: one line naming its file and the genome
-            values = ", ".join(f"{n}={float(v):g}" for n, v in zip(self.param_names, genome, strict=False))
-            file = getattr(sys.modules.get(type(self).__module__), "__file__", type(self).__module__)
-            message = str(exc).splitlines()[0] if str(exc) else ""
-            raise StrategyError(f"strategy {self.name} ({file}): its rule raised {type(exc).__name__}: {message} "
-                                f"for {values}") from None
+            raise self._raised(exc, genome) from None
 
     def stops(self, genome: np.ndarray) -> tuple[float, float]:
         names = self.param_names
@@ -71,16 +103,31 @@ class UserStrategy(Strategy):
         tp = float(genome[names.index(self.tp_param)]) if self.tp_param in names else 0.0
         return sl, tp
 
+    def pass_stops(self, data: SimData, genome: np.ndarray) -> tuple:
+        """The genes' stops, or per decision bar where the rule sets them (NaN there: the genes')."""
+        sl, tp = self.stops(genome)
+        if type(self).rule is None:
+            return sl, tp
+        dec = self.decisions(data, genome)
+        return np.where(np.isnan(dec.sl), sl, dec.sl), np.where(np.isnan(dec.tp), tp, dec.tp)
+
     def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
         """Every genome in one parallel kernel, as the built-ins run: the user's compiled rule, then the
         compiled simulation (`rayga.sim.rule_kernel`: one kernel per rule, cached on disk)."""
-        from rayga.sim.rule_kernel import run_rule_batch
+        from rayga.sim.enums import DEAL_DTYPE
 
-        self._module_in_place()
         stops = np.array([self.stops(g) for g in genomes], dtype=np.float64).reshape(len(genomes), 2)
+        kernel = self._kernels().batch_nb
+        if type(self).rule is not None:
+            from rayga.sim.rule_kernel import flat_bars
+            from rayga.strategies.context import rule_bars
+
+            bars = flat_bars(rule_bars(data, type(self).timeframes))
+        else:
+            bars = ((data.tf_open, data.tf_high, data.tf_low, data.tf_close),)
         try:
-            run_rule_batch(type(self).signal, data, genomes, stops[:, 0], stops[:, 1], out,
-                           self.__dict__.get("rule_key"))
+            kernel(data.kernel_args(), *bars, genomes, np.ascontiguousarray(stops[:, 0]),
+                   np.ascontiguousarray(stops[:, 1]), data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
         except Exception as exc:  # noqa: BLE001 - a rule that raises: name the genome (found one at a time)
             for genome in genomes:
                 self.signals(data, genome)  # raises StrategyError naming the file and this genome
@@ -180,34 +227,58 @@ def load_user_strategy(spec: str) -> Strategy:
     names = [p.name for p in cls.params]
     if len(set(names)) != len(names):
         raise ConfigError(f"strategy {spec!r}: parameter names must be unique {where} (got {', '.join(names)})")
-    if not hasattr(cls.signal, "py_func"):
-        raise ConfigError(f"strategy {spec!r}: `signal` must be a Numba function (decorate it with @njit) {where}")
-    strategy = cls()
-    _check_compiles(strategy, spec)
+    if (cls.rule is None) == (cls.signal is None):
+        raise ConfigError(f"strategy {spec!r}: give the class one rule, `rule = my_rule` (rule(bars, p, out)) or "
+                          f"`signal = my_signal` (signal(open, high, low, close, p)) {where}")
+    which = "rule" if cls.rule is not None else "signal"
+    if not hasattr(getattr(cls, which), "py_func"):
+        raise ConfigError(f"strategy {spec!r}: `{which}` must be a Numba function (decorate it with @njit) {where}")
+    if not isinstance(cls.timeframes, tuple | list) or not all(isinstance(t, str) for t in cls.timeframes):
+        raise ConfigError(f"strategy {spec!r}: `timeframes` must list timeframe names such as (\"H1\", \"D1\") "
+                          f"{where}")
     from rayga.sim.rule_kernel import rule_key
 
-    strategy.rule_key = rule_key(cls.signal)  # taken here, where the file is: it travels with the strategy
+    strategy = cls()
+    strategy.rule_key = rule_key(getattr(cls, which))  # taken here, where the file is: it travels with it
+    _check_compiles(strategy, spec)
     from ray import cloudpickle  # Ray's own (vendored) pickler: it ships the class and its rule to every node
 
     cloudpickle.register_pickle_by_value(module)
     return strategy
 
 
-def _check_compiles(strategy: UserStrategy, spec: str) -> None:
-    """Run the rule on a small synthetic series with the default values: it must compile and return one
-    int8 decision per bar in {-1, 0, 1}."""
+def _synthetic_bars(n: int, timeframes: tuple[str, ...]):  # noqa: ANN202 - a rayga.rules.Bars
+    """A small random series as a rule receives it (M15 bars from a Monday, every higher timeframe alike)."""
+    from rayga.rules import Bars, Higher
+    from rayga.strategies.context import _clock
+
     rng = np.random.default_rng(0)
-    n = 500
     close = 1.1 + np.cumsum(rng.normal(0, 1e-3, n))
     open_ = np.r_[close[0], close[:-1]]
     high = np.maximum(open_, close) + 5e-4
     low = np.minimum(open_, close) - 5e-4
+    clock = _clock(np.datetime64("2022-01-03", "ns").astype(np.int64) + np.arange(n) * 900 * 10**9, "UTC")
+    higher = tuple(Higher(open_, high, low, close, clock["time"]) for _ in timeframes)
+    return Bars(open_, high, low, close, np.ones(n), np.full(n, 10.0), **clock, higher=higher)
+
+
+def _check_compiles(strategy: UserStrategy, spec: str) -> None:
+    """Run the rule on a small synthetic series with the default values: it must compile and write one
+    valid decision per bar (`rayga.rules`)."""
+    n = 500
+    bars = _synthetic_bars(n, tuple(type(strategy).timeframes))
     genome = strategy.genome({})
+    what = "rule(bars, p, out)" if type(strategy).rule is not None else "signal()"
     try:
-        sig = type(strategy).signal(open_, high, low, close, genome)
+        if type(strategy).rule is not None:
+            from rayga.sim.rule_kernel import flat_bars
+
+            sig = strategy._kernels().decide_nb(*flat_bars(bars), genome).signal
+        else:
+            sig = type(strategy).signal(bars.open, bars.high, bars.low, bars.close, genome)
     except Exception as exc:  # noqa: BLE001 - Numba typing errors are long: keep the first meaningful line
         text = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
-        raise ConfigError(f"strategy {spec!r}: signal() does not compile or run on float64 bars with the default "
+        raise ConfigError(f"strategy {spec!r}: {what} does not compile or run on float64 bars with the default "
                           f"values ({type(exc).__name__}: {text[:200]})") from None
     if not (isinstance(sig, np.ndarray) and sig.dtype == np.int8 and sig.shape == (n,)):
         got = f"{sig.dtype} array of shape {sig.shape}" if isinstance(sig, np.ndarray) else type(sig).__name__
@@ -215,5 +286,5 @@ def _check_compiles(strategy: UserStrategy, spec: str) -> None:
                           f"e.g. out = np.zeros(len(close), dtype=np.int8)")
     if not np.isin(sig, DECISIONS).all():
         bad = int(sig[~np.isin(sig, DECISIONS)][0])
-        raise ConfigError(f"strategy {spec!r}: signal() wrote the decision {bad}; a decision is 0, BUY, SELL, "
+        raise ConfigError(f"strategy {spec!r}: {what} wrote the decision {bad}; a decision is 0, BUY, SELL, "
                           f"EXIT_LONG, EXIT_SHORT or an exit plus an entry (rayga.rules)")
