@@ -175,3 +175,41 @@ def test_a_higher_timeframe_not_above_the_configs_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err == ("rayga: error: a strategy reads the H1 bars, which are not above the config's timeframe "
                    "(240 minutes); set a lower `timeframe` under [data]")
+
+
+def test_the_session_example_backtests_from_the_cli(tmp_path, capsys):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "session_trend.toml"
+    assert main(["backtest", str(example), "--out", str(tmp_path / "bt"), "--json"]) == 0
+    import json
+
+    result = json.loads(capsys.readouterr().out)
+    assert result["metrics"]["total_trades"] > 50
+    deals = pd.read_csv(tmp_path / "bt" / "deals.csv")
+    assert {"exit", "sl"} <= set(deals["reason"])
+
+
+@pytest.mark.slow
+def test_a_rule_optimizes_on_ray_with_the_figures_of_the_ray_free_engine(tmp_path, capsys):
+    """The rule travels to Ray's evaluators inside its pickle; their generated kernels give the passes the
+    Ray-free engine gives."""
+    from pathlib import Path
+
+    from rayga.config import load_config
+    from rayga.optimize import run_optimization
+    from rayga.runner import apply_sets
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "session_trend.toml"
+    sets = ["data.end=2022-03-01", 'ema_period={"start": 10, "step": 8, "stop": 34}', "start_hour=8",
+            'end_hour={"start": 16, "step": 3, "stop": 22}', "optimization.mode=\"complete\""]
+    args = ["optimize", str(example), "--out", str(tmp_path / "runs"), "--workers", "2", "--quiet"]
+    assert main(args + [x for s in sets for x in ("--set", s)]) == 0
+    (folder,) = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
+    got = pd.read_parquet(folder / "results.parquet")
+    local = run_optimization(apply_sets(load_config(example), sets), progress=False).results
+    cols = ["ema_period", "sl_atr", "tp_points", "end_hour", *[m for m in METRICS]]
+    key = ["ema_period", "sl_atr", "tp_points", "end_hour"]
+    pd.testing.assert_frame_equal(got[cols].sort_values(key).reset_index(drop=True),
+                                  local[cols].sort_values(key).reset_index(drop=True), check_exact=True)
+    assert len(got) == 4 * 5 * 6 * 3
