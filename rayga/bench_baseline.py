@@ -183,12 +183,24 @@ def _run(tree: Path, code: str, args: list[str], env: dict[str, str] | None = No
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _checkout() -> Path:
+    """The git checkout of rayga whose working tree is measured: the one this rayga runs from (an editable
+    install), else the one the command is run in."""
+    here = Path(__file__).resolve().parents[1]
+    if (here / ".git").exists():
+        return here
+    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    root = Path(top.stdout.strip()) if top.returncode == 0 else None
+    if root is None or not (root / "rayga" / "__init__.py").is_file():
+        raise ConfigError(f"--baseline compares git refs of rayga's source: run it inside a checkout of rayga "
+                          f"(this rayga is installed at {here}, which is not one)")
+    return root
+
+
 def compare(ref: str, source: str, start: str = "2020-01-01", end: str = "2023-10-15", genomes: int = 1_000,
             memory_genomes: int = 10_000, repeats: int = 3) -> Comparison:
     """Measure `ref` and the working tree, alternating, best of `repeats` per figure."""
-    current = Path(__file__).resolve().parents[1]
-    if not (current / ".git").exists():
-        raise ConfigError(f"--baseline needs rayga run from its git checkout (from {current}, which is not one)")
+    current = _checkout()
     if genomes < 1 or memory_genomes < genomes or repeats < 1:
         raise ConfigError("--baseline needs genomes >= 1, the memory batch >= genomes and --repeats >= 1")
     try:

@@ -21,7 +21,7 @@ def test_baseline_and_working_tree_measured_in_one_run(tmp_path):
     out = tmp_path / "cmp.json"
     done = subprocess.run([RAYGA, "bench", "synthetic", "--start", "2022-01-03", "--end", "2022-02-01", "--genomes",
                            "40", "120", "--repeats", "1", "--baseline", "HEAD", "--json", str(out)],
-                          capture_output=True, text=True, timeout=1800, cwd=tmp_path)
+                          capture_output=True, text=True, timeout=1800, cwd=REPO)  # as a developer runs it
     assert done.returncode == 0, done.stderr[-3000:]
     figures = json.loads(out.read_text())["figures"]
     assert set(figures) == set(FIGURES)
@@ -35,8 +35,19 @@ def test_baseline_and_working_tree_measured_in_one_run(tmp_path):
     assert "rayga-baseline-" not in worktrees  # the baseline's worktree is removed
 
 
-def test_an_unknown_ref_is_one_line(capsys):
+def test_an_unknown_ref_is_one_line(capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
     assert main(["bench", "synthetic", "--baseline", "no-such-ref-anywhere"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("rayga: error: --baseline no-such-ref-anywhere: not a branch, tag or commit of ")
     assert "\n" not in err
+
+
+def test_outside_a_checkout_of_an_installed_rayga_is_one_line(tmp_path, capsys, monkeypatch):
+    import rayga.bench_baseline as bb
+
+    monkeypatch.setattr(bb, "__file__", str(tmp_path / "site-packages" / "rayga" / "bench_baseline.py"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["bench", "synthetic", "--baseline", "main"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rayga: error: --baseline compares git refs of rayga's source: run it inside a checkout")
