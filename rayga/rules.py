@@ -59,7 +59,9 @@ Bars = namedtuple("Bars", [
 Higher = namedtuple("Higher", [
     "open", "high", "low", "close",  # the last bar of that timeframe closed at bar k's decision (NaN before)
     "time",                          # its open in server time, ns (-1 before the first)
-])
+    "forming_open", "forming_high",  # the bar still forming at bar k's decision tick (bar k + 1's first tick),
+    "forming_low", "forming_close",  # as MT5's iOpen/iHigh/iLow/iClose(..., 0) show it then: its high and low
+])                                   # so far, its close = that tick's Bid (NaN at the last bar: no such tick)
 Decisions = namedtuple("Decisions", [
     "signal",                        # int8 per bar: 0, BUY, SELL, EXIT_LONG, EXIT_SHORT or an exit + an entry
     "sl", "tp",                      # float64 per bar: stop distances in points for an entry decided there

@@ -13,6 +13,7 @@ from __future__ import annotations
 import weakref
 
 import numpy as np
+import pandas as pd
 
 from rayga.data.bars import M1_NS, M1Bars
 from rayga.data.market import TIMEFRAMES, build_bars, check_timeframe
@@ -65,7 +66,32 @@ def higher_bars(data: SimData, timeframe: str, server_tz: str) -> Higher:
         return np.where(seen, values[pick], np.nan)
 
     time = np.where(seen, to_local(htf.time, server_tz)[pick], -1)
-    return Higher(aligned(htf.open), aligned(htf.high), aligned(htf.low), aligned(htf.close), time)
+    return Higher(aligned(htf.open), aligned(htf.high), aligned(htf.low), aligned(htf.close), time,
+                  *forming_bars(data, htf))
+
+
+def forming_bars(data: SimData, htf) -> tuple[np.ndarray, ...]:  # noqa: ANN001 - TimeframeBars
+    """(open, high, low, close) of the higher bar forming at each base bar's decision tick: the first tick
+    of the next base bar (M1 bar j = m1_stop[k], its open the Bid). The bar holds M1 bars s..j-1 whole and
+    that tick; when j opens a new higher bar, all four are that tick's price."""
+    n = len(data.m1_stop)
+    out = tuple(np.full(n, np.nan) for _ in range(4))
+    nxt = data.m1_stop[:-1]  # decision ticks of bars 0..n-2 (the last bar has none)
+    if len(nxt) == 0:
+        return out
+    owner = np.searchsorted(htf.m1_start, nxt, side="right") - 1
+    start = htf.m1_start[owner]
+    group = np.repeat(np.arange(len(htf.m1_start)), htf.m1_stop - htf.m1_start)
+    run_high = pd.Series(data.m1_high).groupby(group).cummax().to_numpy()
+    run_low = pd.Series(data.m1_low).groupby(group).cummin().to_numpy()
+    tick = data.m1_open[nxt]
+    inside = start < nxt  # the higher bar began before the decision tick
+    prev = np.maximum(nxt - 1, 0)
+    out[0][:-1] = np.where(inside, data.m1_open[start], tick)
+    out[1][:-1] = np.where(inside, np.maximum(run_high[prev], tick), tick)
+    out[2][:-1] = np.where(inside, np.minimum(run_low[prev], tick), tick)
+    out[3][:-1] = tick
+    return out
 
 
 def rule_bars(data: SimData, timeframes: tuple[str, ...] = (), server_tz: str | None = None) -> Bars:

@@ -227,6 +227,12 @@ def load_user_strategy(spec: str) -> Strategy:
     names = [p.name for p in cls.params]
     if len(set(names)) != len(names):
         raise ConfigError(f"strategy {spec!r}: parameter names must be unique {where} (got {', '.join(names)})")
+    import keyword
+
+    for name in names:
+        if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_") or "__" in name:
+            raise ConfigError(f"strategy {spec!r}: parameter name {name!r} must be a Python name (letters, digits, "
+                              f"single underscores, not starting with one) {where}")
     if (cls.rule is None) == (cls.signal is None):
         raise ConfigError(f"strategy {spec!r}: give the class one rule, `rule = my_rule` (rule(bars, p, out)) or "
                           f"`signal = my_signal` (signal(open, high, low, close, p)) {where}")
@@ -258,7 +264,7 @@ def _synthetic_bars(n: int, timeframes: tuple[str, ...]):  # noqa: ANN202 - a ra
     high = np.maximum(open_, close) + 5e-4
     low = np.minimum(open_, close) - 5e-4
     clock = _clock(np.datetime64("2022-01-03", "ns").astype(np.int64) + np.arange(n) * 900 * 10**9, "UTC")
-    higher = tuple(Higher(open_, high, low, close, clock["time"]) for _ in timeframes)
+    higher = tuple(Higher(open_, high, low, close, clock["time"], open_, high, low, close) for _ in timeframes)
     return Bars(open_, high, low, close, np.ones(n), np.full(n, 10.0), **clock, higher=higher)
 
 

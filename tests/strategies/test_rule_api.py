@@ -213,3 +213,67 @@ def test_a_rule_optimizes_on_ray_with_the_figures_of_the_ray_free_engine(tmp_pat
     pd.testing.assert_frame_equal(got[cols].sort_values(key).reset_index(drop=True),
                                   local[cols].sort_values(key).reset_index(drop=True), check_exact=True)
     assert len(got) == 4 * 5 * 6 * 3
+
+
+def test_the_forming_higher_bar_is_what_mt5_shows_at_the_decision_tick():
+    """iOpen/iHigh/iLow/iClose(_Symbol, PERIOD_H1, 0) on the first tick of the next base bar: the hour's
+    M1 bars before that tick and the tick itself (its open); a new hour at that tick is that tick alone."""
+    md = load_market_data("synthetic", "EURUSD", "2022-01-03", "2022-01-12", "M15")
+    data = prepare(md, AccountConfig())
+    h1 = rule_bars(data, ("H1",)).higher[0]
+    m1 = pd.DataFrame({"open": md.m1.open, "high": md.m1.high, "low": md.m1.low},
+                      index=pd.DatetimeIndex(md.m1.time.view("datetime64[ns]"), tz="UTC"))
+    for k in range(len(data.m1_stop) - 1):
+        j = int(data.m1_stop[k])  # the decision tick's M1 bar
+        tick_time = m1.index[j]
+        hour = m1[(m1.index >= tick_time.floor("h")) & (m1.index < tick_time)]
+        tick = m1["open"].iloc[j]
+        want = (hour["open"].iloc[0] if len(hour) else tick, max([tick, *hour["high"]]), min([tick, *hour["low"]]),
+                tick)
+        got = (h1.forming_open[k], h1.forming_high[k], h1.forming_low[k], h1.forming_close[k])
+        assert got == want, k
+    last = len(data.m1_stop) - 1
+    assert np.isnan(h1.forming_close[last])
+
+
+TWO_CLASSES = HEAD + """
+
+@njit(cache=True)
+def breakout(bars, p, out):
+    for k in range(int(p.lookback), bars.close.shape[0]):
+        if bars.close[k] > np.max(bars.high[k - int(p.lookback):k]):
+            out.signal[k] = BUY
+        elif bars.close[k] < np.min(bars.low[k - int(p.lookback):k]):
+            out.signal[k] = SELL
+
+
+class Plain(UserStrategy):
+    name = "plain"
+    params = (Param("lookback", "int", 20, 10, 5, 60),)
+    rule = breakout
+
+
+class WithHours(UserStrategy):
+    name = "with_hours"
+    params = (Param("lookback", "int", 20, 10, 5, 60),)
+    rule = breakout
+    timeframes = ("H1", "H4")
+"""
+
+
+def test_a_rule_cached_for_several_kernels_loads_in_a_fresh_process(tmp_path):
+    """One rule compiled for two generated kernels (its classes read different higher timeframes): a new
+    process that loads only the second finds every type of the rule's disk cache (none lives in a generated
+    module that process has not imported)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "two.py").write_text(TWO_CLASSES)
+    toml = '[data]\nsource = "synthetic"\nstart = 2022-01-03\nend = 2022-02-01\n[strategy]\nname = "two.py:{}"\n'
+    (tmp_path / "plain.toml").write_text(toml.format("Plain"))
+    (tmp_path / "hours.toml").write_text(toml.format("WithHours"))
+    rayga = str(__import__("pathlib").Path(sys.executable).with_name("rayga"))
+    for cfg in ("plain.toml", "hours.toml", "hours.toml", "plain.toml"):  # each a fresh process
+        done = subprocess.run([rayga, "backtest", cfg, "--out", "out"], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, (cfg, done.stderr[-2000:])

@@ -107,7 +107,7 @@ def test_a_user_rule_runs_in_the_parallel_kernel_with_the_figures_of_single_pass
     genomes = np.column_stack([rng.integers(50, 200, 40), rng.integers(7, 28, 40), rng.integers(5, 30, 40),
                                rng.integers(0, 10, 40) * 100.0, rng.integers(0, 20, 40) * 100.0]).astype(np.float64)
     table = evaluate(data, strategy, genomes)
-    assert strategy.rule_key in rule_kernel._KERNELS  # the batch went through the rule's kernel
+    assert any(m.rule is type(strategy).signal for m in rule_kernel._KERNELS.values())  # the rule's own kernel
     assert table["total_trades"].sum() > 100
     for i, genome in enumerate(genomes):
         alone = backtest(md, strategy, genome, account, data).metrics
