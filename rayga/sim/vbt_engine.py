@@ -94,6 +94,10 @@ def evaluate_vectorbt(data: SimData, strategy: Strategy, genomes: np.ndarray,
         for col, genome in enumerate(part):
             signal = strategy.signals(data, genome)
             g_sl, g_tp = strategy.stops(genome)
+            if any(np.ndim(x) and (np.asarray(x) != g).any() for x, g in zip(strategy.pass_stops(data, genome),
+                                                                               (g_sl, g_tp), strict=True)):
+                raise ConfigError(f"genome {lo + col} of {strategy.name}: stops per entry (ATR-scaled, or set by "
+                                  f"the rule) are not modelled by the vectorbt engine; use engine = \"numba\"")
             if (signal > 1).any() or acct[S.A_OPPOSITE] != OPPOSITE_REVERSE:
                 if g_sl > 0 or g_tp > 0:
                     raise ConfigError(f"genome {lo + col} of {strategy.name}: with exits or opposite_entry other than "

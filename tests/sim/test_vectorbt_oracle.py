@@ -154,3 +154,13 @@ def test_the_vectorbt_engine_refuses_what_it_cannot_order(tmp_path):
     with pytest.raises(ConfigError, match=r"^genome 0 of reenter: the decision at bar 10 exits and re-enters "
                                           r"the same way on one tick, which vectorbt cannot order"):
         evaluate(data, strategy, np.array([[1.0]]), engine="vectorbt")
+
+
+def test_the_vectorbt_engine_refuses_stops_per_entry():
+    from rayga.strategies.registry import get_strategy
+
+    strategy = get_strategy("rsi_reversion")
+    md = load_market_data("synthetic", "EURUSD", "2022-03-01", "2022-04-01", "M15")
+    genome = strategy.genome({"period": 7, "lower": 35, "upper": 65, "sl_points": 0, "tp_points": 0, "sl_atr": 1.5})
+    with pytest.raises(ConfigError, match=r"^genome 0 of rsi_reversion: stops per entry .* use engine = \"numba\"$"):
+        evaluate(prepare(md, AccountConfig(stop_mode="vectorbt")), strategy, genome[None, :], engine="vectorbt")
