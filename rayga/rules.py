@@ -54,6 +54,7 @@ Bars = namedtuple("Bars", [
     "weekday",                       # 0 = Sunday .. 6 = Saturday, as MT5 numbers days
     "day", "month", "year",          # the calendar date of the bar's open, server time
     "day_number",                    # days since 1970-01-01 in server time: a new day when it changes
+    "point",                         # the symbol's point (a float: 0.00001 for EURUSD): points = price / point
     "higher",                        # one `Higher` per timeframe the strategy declares (`timeframes`)
 ])
 Higher = namedtuple("Higher", [

@@ -67,7 +67,7 @@ Params = params_class({names!r})
 
 
 @njit(cache=True, inline="always")
-def params_of(row):
+def params_of(row, table, rows):
     return Params({fields})
 
 
@@ -77,28 +77,60 @@ def bars_of(flat, hflat):
 
 
 @njit(cache=True)
-def decide_nb(flat, hflat, row):
-    n = flat[3].shape[0]
-    out = Decisions(np.zeros(n, np.int8), np.full(n, np.nan), np.full(n, np.nan))
-    rule(bars_of(flat, hflat), params_of(row), out)
-    return out
+def decide_nb(flat, hflat, row, table, rows, out):
+    """The rule of one genome (its values `row`, its shared rows table[rows]) into `out`."""
+    rule(bars_of(flat, hflat), params_of(row, table, rows), out)
 
 
-@njit(cache=True)
-def pass_nb(sim, flat, hflat, row, sl, tp, acct, deals, curve, out):
-    dec = decide_nb(flat, hflat, row)
-    simulate_nb(sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], sim[6], sim[7], sim[8], sim[9], sim[10], sim[11],
-                sim[12], sim[13], sim[14], sim[15], sim[16], sim[17], sim[18], dec.signal, sl, tp, dec.sl, dec.tp,
-                acct, np.empty(N_STATE), deals, curve, out)
+@njit(cache=True, _nrt=False, inline="always")
+def fill_nb(a, value):
+    for i in range(a.shape[0]):
+        a[i] = value
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def warm_nb(signal, first):
+    """The first bar with a decision when it lies in the warm-up of a guarded row (before first[i]), or -1."""
+    lo = 0
+    for i in range(first.shape[0]):
+        lo = max(lo, first[i])
+    for k in range(min(lo, signal.shape[0])):
+        if signal[k] != 0:
+            return k
+    return -1
 
 
 @njit(cache=True, parallel=True)
-def batch_nb(sim, flat, hflat, params, sl, tp, acct, deals, curve, out):
-    for g in prange(params.shape[0]):
-        pass_nb(sim, flat, hflat, params[g], sl[g], tp[g], acct, deals, curve, out[g])
+def batch_nb(sim, flat, hflat, params, table, rows, first, sl, tp, stops, threads, acct, deals, curve, out, status):
+    """Every genome: its rule into a per-thread buffer (sl/tp reset to NaN only for rules that write
+    them: `stops`), the warm-up check (status[g] >= 0: the bar it decided at), then the simulation. Thread t
+    runs the t-th contiguous share of the genomes (sizes as numpy.array_split)."""
+    n_g = params.shape[0]
+    n = flat[3].shape[0]
+    n_t = max(1, min(threads, n_g))
+    for t in prange(n_t):
+        g0 = t * (n_g // n_t) + min(t, n_g % n_t)
+        g1 = g0 + n_g // n_t + (1 if t < n_g % n_t else 0)
+        signal = np.empty(n, np.int8)
+        sl_k = np.empty(n)
+        tp_k = np.empty(n)
+        none = np.empty(0)
+        st = np.empty(N_STATE)
+        for g in range(g0, g1):
+            fill_nb(signal, 0)  # buffers reset through locals: a slice assignment to a tuple's field inside
+            if stops:           # a parallel loop is lost (Numba 0.60-0.68)
+                fill_nb(sl_k, np.nan)
+                fill_nb(tp_k, np.nan)
+            decide_nb(flat, hflat, params[g], table, rows[g], Decisions(signal, sl_k, tp_k))
+            status[g] = warm_nb(signal, first[g])
+            if status[g] >= 0:
+                continue
+            simulate_nb(sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], sim[6], sim[7], sim[8], sim[9], sim[10],
+                        sim[11], sim[12], sim[13], sim[14], sim[15], sim[16], sim[17], sim[18], signal, sl[g],
+                        tp[g], sl_k if stops else none, tp_k if stops else none, acct, st, deals, curve, out[g])
 '''
 
-N_BAR_FIELDS = 14  # rayga.rules.Bars before `higher`
+N_BAR_FIELDS = 15  # rayga.rules.Bars before `higher`
 HIGHER_FIELDS = ("open", "high", "low", "close", "time", "forming_open", "forming_high", "forming_low",
                  "forming_close")  # rayga.rules.Higher, in order
 
@@ -162,14 +194,16 @@ def _write_once(path: Path, text: str) -> None:
 
 
 def kernel_module(rule: object, key: str | None = None, names: tuple[str, ...] | None = None,
-                  timeframes: int = 0) -> object:
+                  timeframes: int = 0, rows: tuple[str, ...] = ()) -> object:
     """The generated module of `rule`: `batch_nb` (and, for a `rule(bars, p, out)` given its parameter
-    `names`, `decide_nb` and `Params`); a legacy `rule(open, high, low, close, p) -> int8[n]` without names."""
+    `names` and the names of its shared `rows`, `decide_nb` and `Params`); a legacy `rule(open, high, low,
+    close, p) -> int8[n]` without names."""
     key = key or rule_key(rule)
+    names = None if names is None else (*names, *rows)
     template = TEMPLATE if names is None else RULE_TEMPLATE + ",".join(HIGHER_FIELDS)
     # the generated file is named by the rule, its parameters and this module's template: a new rayga writes
     # a new file rather than reuse one of an older template (the cache folder follows the kernels only)
-    key = hashlib.sha256(f"{key}:{names}:{timeframes}:{template}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{key}:{names}:{len(rows)}:{timeframes}:{template}".encode()).hexdigest()[:16]
     with _LOCK:
         module = _KERNELS.get(key)
         if module is not None:
@@ -182,7 +216,8 @@ def kernel_module(rule: object, key: str | None = None, names: tuple[str, ...] |
         if names is None:
             text = TEMPLATE.format(what=what, key=key)
         else:
-            fields = ", ".join(f"row[{i}]" for i in range(len(names)))
+            fields = ", ".join([f"row[{i}]" for i in range(len(names) - len(rows))]
+                               + [f"table[rows[{i}]]" for i in range(len(rows))])
             bars = ", ".join(f"flat[{i}]" for i in range(N_BAR_FIELDS))
             higher = "".join("Higher(" + ", ".join(f"hflat[{f}][{i}]" for f in range(len(HIGHER_FIELDS))) + "), "
                              for i in range(timeframes))

@@ -1,16 +1,15 @@
-"""Numba kernels of the built-in indicator strategies: one signal rule each, over rows of a table of
-indicator values shared by the whole batch, and one parallel batch loop each (kernel-only module).
+"""The built-in strategies' rules, `rule(bars, p, out)` on the public rule API (`rayga.rules`), and the
+signal helpers they share (kernel-only module).
 
-A rule writes decisions into `out` (int8 per timeframe bar: +1 buy, -1 sell, 0 nothing) and never
-decides on a bar where an indicator it reads is still NaN (MT5's warm-up). Each batch loop runs a
-genome's rule and then the simulation, with no bars x genomes matrix: one decision array per genome."""
+Each rule reads the indicator rows its class declares (`p.<row>`: computed once per batch and shared by
+its genomes), writes one decision per timeframe bar into `out.signal` (+1 buy, -1 sell, 0 nothing) and
+never decides on a bar where an indicator it reads is still NaN (MT5's warm-up). Every built-in runs in
+the one batch kernel of `rayga.sim.rule_kernel`, like a user's rule."""
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from rayga.indicators._nb import sma_nb
-from rayga.sim._nb_loop import simulate_nb
-from rayga.sim._nb_state import N_STATE
 
 
 @njit(cache=True)
@@ -65,57 +64,6 @@ def line_cross_nb(a, b, out):
             out[k] = 1
         elif a[k - 1] >= b[k - 1] and a[k] < b[k]:
             out[k] = -1
-
-
-@njit(cache=True)
-def atr_points_nb(atr, mult, point):
-    """Stop distance in points per decision bar: `mult` ATRs (no stop where the ATR is still warming up)."""
-    out = np.empty(len(atr))
-    for k in range(len(atr)):
-        out[k] = 0.0 if np.isnan(atr[k]) else atr[k] * mult / point
-    return out
-
-
-@njit(cache=True, inline="always")
-def _simulate(sim, signal, sl, tp, atr, sl_atr, tp_atr, point, acct, deals, curve, out):
-    """Simulate one genome: SL/TP in points, or in ATRs of the decision bar where sl_atr / tp_atr > 0."""
-    st = np.empty(N_STATE)
-    sl_bar = atr_points_nb(atr, sl_atr, point) if sl_atr > 0 else np.empty(0)
-    tp_bar = atr_points_nb(atr, tp_atr, point) if tp_atr > 0 else np.empty(0)
-    simulate_nb(sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], sim[6], sim[7], sim[8], sim[9], sim[10], sim[11],
-                sim[12], sim[13], sim[14], sim[15], sim[16], sim[17], sim[18], signal, sl, tp, sl_bar, tp_bar, acct, st,
-                deals, curve, out)
-
-
-@njit(cache=True, parallel=True)
-def rsi_batch_nb(sim, table, rows, lower, upper, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
-                curve, out):
-    for g in prange(len(rows)):
-        signal = np.zeros(table.shape[1], dtype=np.int8)
-        level_cross_nb(table[rows[g, 0]], lower[g], upper[g], signal)
-        _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
-                  out[g])
-
-
-@njit(cache=True, parallel=True)
-def bollinger_batch_nb(sim, close, table, rows, deviation, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
-                curve, out):
-    for g in prange(len(rows)):
-        signal = np.zeros(table.shape[1], dtype=np.int8)
-        band_breakout_nb(close, table[rows[g, 0]], table[rows[g, 1]], deviation[g], signal)
-        _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
-                  out[g])
-
-
-@njit(cache=True, parallel=True)
-def channel_batch_nb(sim, close, table, rows, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
-                     curve, out):
-    """Donchian breakout per genome over its (upper, lower) rows of the shared table."""
-    for g in prange(len(rows)):
-        signal = np.zeros(table.shape[1], dtype=np.int8)
-        channel_breakout_nb(close, table[rows[g, 0]], table[rows[g, 1]], signal)
-        _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
-                  out[g])
 
 
 @njit(cache=True)
@@ -205,58 +153,99 @@ def composite_state_nb(close, fast, slow, rsi, mid, sd, macd_main, macd_signal, 
     return state
 
 
-@njit(cache=True, parallel=True)
-def momentum_batch_nb(sim, table, rows, rsi_band, adx_min, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
-                curve, out):
-    for g in prange(len(rows)):
-        signal = np.zeros(table.shape[1], dtype=np.int8)
-        r = rows[g]
-        transitions_nb(momentum_state_nb(table[r[0]], table[r[1]], table[r[2]], table[r[3]], rsi_band[g],
-                                         adx_min[g]), signal)
-        _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
-                  out[g])
+@njit(cache=True)
+def cross_nb(fast, slow, out):
+    """out[k] = +1 where `fast` closes above `slow` after closing at or below it, -1 for the opposite cross,
+    nothing wherever either is not yet defined (warm-up)."""
+    n = len(fast)
+    start = 1
+    while start < n and (np.isnan(fast[start - 1]) or np.isnan(slow[start - 1])):
+        start += 1  # averages stay defined once they are (no NaN in the bars)
+    if start >= n:
+        return
+    # branch-free over slices (indices from 0): LLVM runs it in SIMD lanes
+    f0, s0, f1, s1, o = fast[start - 1:n - 1], slow[start - 1:n - 1], fast[start:], slow[start:], out[start:]
+    for i in range(n - start):
+        up = (f1[i] > s1[i]) & (f0[i] <= s0[i])  # no NaN past the warm-up: <= is "not above"
+        down = (f1[i] < s1[i]) & (f0[i] >= s0[i])
+        o[i] = np.int8(up) - np.int8(down)
 
 
-@njit(cache=True, parallel=True)
-def reversion_batch_nb(sim, close, table, rows, band_mult, rsi_band, vol_ratio_max, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
-                curve, out):
-    for g in prange(len(rows)):
-        signal = np.zeros(table.shape[1], dtype=np.int8)
-        r = rows[g]
-        transitions_nb(reversion_state_nb(close, table[r[0]], table[r[1]], table[r[2]], table[r[3]], band_mult[g],
-                                          rsi_band[g], vol_ratio_max[g]), signal)
-        _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
-                  out[g])
+@njit(cache=True)
+def atr_stops_nb(out, atr, sl_atr, tp_atr, point):
+    """Stops in ATRs of the decision bar for every entry decided (`sl_atr` / `tp_atr` > 0; else the genes'
+    points): 0 (no stop) where the ATR is still warming up."""
+    if sl_atr <= 0 and tp_atr <= 0:
+        return
+    for k in range(len(out.signal)):
+        if out.signal[k] != 0:
+            if sl_atr > 0:
+                out.sl[k] = 0.0 if np.isnan(atr[k]) else atr[k] * sl_atr / point
+            if tp_atr > 0:
+                out.tp[k] = 0.0 if np.isnan(atr[k]) else atr[k] * tp_atr / point
 
 
-@njit(cache=True, parallel=True)
-def composite_batch_nb(sim, close, table, rows, use, rsi_band, bb_dev, combine, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
-                curve, out):
-    for g in prange(len(rows)):
-        signal = np.zeros(table.shape[1], dtype=np.int8)
-        r = rows[g]
-        transitions_nb(composite_state_nb(close, table[r[0]], table[r[1]], table[r[2]], table[r[3]], table[r[4]],
-                                          table[r[5]], table[r[6]], use[g], rsi_band[g], bb_dev[g], combine[g]),
-                       signal)
-        _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
-                  out[g])
+@njit(cache=True)
+def ma_cross_rule(bars, p, out):
+    """Buy when the fast SMA crosses above the slow one, sell on the opposite cross."""
+    cross_nb(p.fast_ma, p.slow_ma, out.signal)
 
 
-@njit(cache=True, parallel=True)
-def macd_batch_nb(sim, table, rows, signal_period, sl, tp, atr_table, atr_rows, sl_atr, tp_atr, point, acct, deals,
-                curve, out):
-    """MACD cross with the EMAs shared by the batch (rows: fast EMA, slow EMA); each genome's MACD line and
-    its signal line (SMA of the MACD, as MT5) are computed in its own loop, so memory stays flat."""
-    for g in prange(len(rows)):
-        n = table.shape[1]
-        main = table[rows[g, 0]] - table[rows[g, 1]]
-        sig = np.full(n, np.nan)
-        start = 0
-        while start < n and np.isnan(main[start]):
-            start += 1
-        if start < n:
-            sig[start:] = sma_nb(main[start:], signal_period[g])
-        signal = np.zeros(n, dtype=np.int8)
-        line_cross_nb(main, sig, signal)
-        _simulate(sim, signal, sl[g], tp[g], atr_table[atr_rows[g]], sl_atr[g], tp_atr[g], point, acct, deals, curve,
-                  out[g])
+@njit(cache=True)
+def rsi_reversion_rule(bars, p, out):
+    """Buy when the RSI crosses up through `lower`, sell when it crosses down through `upper`."""
+    level_cross_nb(p.rsi, p.lower, p.upper, out.signal)
+    atr_stops_nb(out, p.stop_atr, p.sl_atr, p.tp_atr, bars.point)
+
+
+@njit(cache=True)
+def bollinger_breakout_rule(bars, p, out):
+    """Buy when the close crosses above the upper band, sell when it crosses below the lower one."""
+    band_breakout_nb(bars.close, p.mid, p.sd, p.deviation, out.signal)
+    atr_stops_nb(out, p.stop_atr, p.sl_atr, p.tp_atr, bars.point)
+
+
+@njit(cache=True)
+def donchian_breakout_rule(bars, p, out):
+    """Buy when the close rises above the previous `period` bars' highest high, sell below their lowest low."""
+    channel_breakout_nb(bars.close, p.upper, p.lower, out.signal)
+    atr_stops_nb(out, p.stop_atr, p.sl_atr, p.tp_atr, bars.point)
+
+
+@njit(cache=True)
+def macd_cross_rule(bars, p, out):
+    """MACD main (fast EMA - slow EMA) crossing its signal line (the SMA of the main line, as MT5)."""
+    n = bars.close.shape[0]
+    main = p.fast_ema - p.slow_ema
+    sig = np.full(n, np.nan)
+    start = 0
+    while start < n and np.isnan(main[start]):
+        start += 1
+    if start < n:
+        sig[start:] = sma_nb(main[start:], int(p.signal))
+    line_cross_nb(main, sig, out.signal)
+    atr_stops_nb(out, p.stop_atr, p.sl_atr, p.tp_atr, bars.point)
+
+
+@njit(cache=True)
+def multi_momentum_rule(bars, p, out):
+    """Long while both rates of change, the RSI and the ADX agree on up, short for down: decide on a change."""
+    transitions_nb(momentum_state_nb(p.roc_f, p.roc_s, p.rsi, p.adx, p.rsi_band, p.adx_min), out.signal)
+    atr_stops_nb(out, p.stop_atr, p.sl_atr, p.tp_atr, bars.point)
+
+
+@njit(cache=True)
+def adaptive_reversion_rule(bars, p, out):
+    """Close beyond the MA +- band_mult ATRs with RSI confirmation, outside high-volatility regimes."""
+    transitions_nb(reversion_state_nb(bars.close, p.ma, p.atr, p.atr_avg, p.rsi, p.band_mult, p.rsi_band,
+                                      p.vol_ratio_max), out.signal)
+    atr_stops_nb(out, p.stop_atr, p.sl_atr, p.tp_atr, bars.point)
+
+
+@njit(cache=True)
+def composite_rule(bars, p, out):
+    """The chosen votes (MA trend, RSI extremes, Bollinger breakout, MACD) combined by AND, OR or majority."""
+    use = np.array([int(p.use_ma), int(p.use_rsi), int(p.use_bb), int(p.use_macd)], dtype=np.int64)
+    transitions_nb(composite_state_nb(bars.close, p.fast_ma, p.slow_ma, p.rsi, p.bb_mid, p.bb_sd, p.macd_main,
+                                      p.macd_signal, use, p.rsi_band, p.bb_dev, int(p.combine)), out.signal)
+    atr_stops_nb(out, p.stop_atr, p.sl_atr, p.tp_atr, bars.point)

@@ -112,6 +112,6 @@ def rule_bars(data: SimData, timeframes: tuple[str, ...] = (), server_tz: str | 
     tf_time = data.m1_time[data.m1_start]
     bars = Bars(open=data.tf_open, high=data.tf_high, low=data.tf_low, close=data.tf_close,
                 tick_volume=data.tf_tick_volume, spread=np.round(data.open_spread / data.acct[S.A_POINT]),
-                **_clock(tf_time, tz), higher=tuple(higher))
+                **_clock(tf_time, tz), point=float(data.acct[S.A_POINT]), higher=tuple(higher))
     per_data[key] = bars
     return bars

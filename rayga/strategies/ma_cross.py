@@ -1,19 +1,18 @@
 """MA cross: buy when the fast SMA of closes crosses above the slow one, sell on the opposite cross,
-with optional stop loss and take profit in points."""
+with optional stop loss and take profit in points. A strategy on the public rule API, like a user's:
+its two SMAs are rows the batch shares (`rows`), its rule `ma_cross_rule` (`_nb_rules`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from rayga.errors import ConfigError
-from rayga.sim.enums import DEAL_DTYPE
-from rayga.sim.prepared import SimData
-from rayga.strategies._nb import cross_signal_nb, ma_cross_batch_nb
-from rayga.strategies.base import Param, Strategy
-from rayga.strategies.rows import indicator_table
+from rayga.strategies._nb_rules import ma_cross_rule
+from rayga.strategies.base import Param
+from rayga.strategies.user import UserStrategy
 
 
-class MACross(Strategy):
+class MACross(UserStrategy):
     name = "ma_cross"
     params = (
         Param("fast", "int", 12, 5, 5, 50, "fast SMA period (timeframe bars)"),
@@ -22,6 +21,8 @@ class MACross(Strategy):
         Param("tp_points", "float", 600, 0, 100, 2000, "take profit in points from the entry price; 0 = none"),
     )
     constraints = ("fast < slow",)
+    rows = {"fast_ma": ("sma", "fast"), "slow_ma": ("sma", "slow")}
+    rule = ma_cross_rule
 
     def check_genomes(self, genomes: np.ndarray, where: str = "") -> None:
         fast, slow, sl, tp = genomes.T
@@ -33,40 +34,8 @@ class MACross(Strategy):
                 values = ", ".join(f"{n}={v:g}" for n, v in zip(self.param_names, genomes[i], strict=True))
                 raise ConfigError(f"{text} (genome {i}: {values}){'; ' + where if where else ''}")
 
-    @staticmethod
-    def sma(close: np.ndarray, period: int) -> np.ndarray:
-        """Simple moving average of closes; NaN until `period` bars exist (MT5: no value in warm-up).
-        vectorbt's own kernel, imported here: importing vectorbt takes ~2 s, which a driver that only plans
-        and dispatches (evaluation happens in the evaluator actors) need not pay."""
-        from vectorbt.generic.nb import rolling_mean_1d_nb
 
-        return rolling_mean_1d_nb(close, int(period), int(period))
-
-    def signals(self, data: SimData, genome: np.ndarray) -> np.ndarray:
-        return cross_signal_nb(self.sma(data.tf_close, genome[0]), self.sma(data.tf_close, genome[1]))
-
-    def stops(self, genome: np.ndarray) -> tuple[float, float]:
-        return float(genome[2]), float(genome[3])
-
-    def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
-        """Genomes already checked (`evaluate` does it for every engine)."""
-        if not len(genomes):
-            return
-        periods = genomes[:, :2].astype(np.int64)
-        keys = [("vbt_rolling_mean", int(p)) for p in periods.reshape(-1)]
-        def sma_rows(missing, matrix, rows):  # the missing rows in parallel (Numba threads)
-            from rayga.strategies._nb_rows import sma_rows_nb
-
-            sma_rows_nb(data.tf_close, np.array([key[1] for key in missing], dtype=np.int64), matrix, rows)
-
-        with indicator_table(data, keys, lambda key: self.sma(data.tf_close, key[1]), sma_rows) as (table, rows):
-            rows = rows.reshape(-1, 2)  # each distinct period computed once, and kept for later batches
-            ma_cross_batch_nb(*data.kernel_args(), table, rows[:, 0].copy(), rows[:, 1].copy(),
-                              np.ascontiguousarray(genomes[:, 2]), np.ascontiguousarray(genomes[:, 3]),
-                              data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
-
-
-def get_strategy(name: str) -> Strategy:
+def get_strategy(name: str) -> UserStrategy:
     """Kept for callers of earlier versions: see `rayga.strategies.registry.get_strategy`."""
     from rayga.strategies.registry import get_strategy as get
 

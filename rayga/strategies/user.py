@@ -28,21 +28,24 @@ from pathlib import Path
 import numpy as np
 
 from rayga.errors import ConfigError, StrategyError
-from rayga.sim.enums import DECISIONS
+from rayga.sim.enums import DEAL_DTYPE, DECISIONS
 from rayga.sim.prepared import SimData
 from rayga.strategies.base import Param, Strategy
 
 
 class UserStrategy(Strategy):
-    """Base of a user's strategy: set `name`, `params` and its rule, and optionally `sl_param` / `tp_param`
-    (the inputs holding SL/TP in points) and `timeframes` (higher timeframes the rule reads).
+    """Base of a strategy with a compiled rule (every built-in is one): set `name`, `params` and its rule,
+    and optionally `rows` (indicator rows a batch shares, read in the rule as `p.<name>`:
+    `rayga.strategies.shared`), `sl_param` / `tp_param` (the inputs holding SL/TP in points) and
+    `timeframes` (higher timeframes the rule reads).
 
     The rule is `rule(bars, p, out)` (see `rayga.rules`: bars with server-time fields and higher timeframes,
-    the genome by name, decisions with exits and per-entry stops), or the older `signal(open, high, low,
-    close, p) -> int8 decisions`; either a Numba function."""
+    the genome and its rows by name, decisions with exits and per-entry stops), or the older `signal(open,
+    high, low, close, p) -> int8 decisions`; either a Numba function."""
 
     signal = None
     rule = None
+    rows: dict = {}
     timeframes: tuple[str, ...] = ()
     sl_param: str | None = "sl_points"
     tp_param: str | None = "tp_points"
@@ -62,30 +65,73 @@ class UserStrategy(Strategy):
         module.__name__ = name
         sys.modules[name] = module
 
+    def shared_rows(self) -> tuple:  # tuple[rayga.strategies.shared.Row, ...]
+        from rayga.strategies.shared import declared_rows
+
+        return declared_rows(type(self), self.param_names, f"in {type(self).__module__}.{type(self).__name__}")
+
     def _kernels(self) -> object:
         from rayga.sim.rule_kernel import kernel_module
 
         self._module_in_place()
-        return kernel_module(self._compiled(), self.__dict__.get("rule_key"),
-                             self.param_names if type(self).rule is not None else None, len(type(self).timeframes))
+        rule = type(self).rule is not None
+        return kernel_module(self._compiled(), self.__dict__.get("rule_key"), self.param_names if rule else None,
+                             len(type(self).timeframes), tuple(r.name for r in self.shared_rows()) if rule else ())
+
+    def _file(self) -> str:
+        return getattr(sys.modules.get(type(self).__module__), "__file__", None) or type(self).__module__
+
+    def _values(self, genome: np.ndarray) -> str:
+        return ", ".join(f"{n}={float(v):g}" for n, v in zip(self.param_names, genome, strict=False))
 
     def _raised(self, exc: Exception, genome: np.ndarray) -> StrategyError:
-        values = ", ".join(f"{n}={float(v):g}" for n, v in zip(self.param_names, genome, strict=False))
-        file = getattr(sys.modules.get(type(self).__module__), "__file__", type(self).__module__)
         message = str(exc).splitlines()[0] if str(exc) else ""
-        return StrategyError(f"strategy {self.name} ({file}): its rule raised {type(exc).__name__}: {message} "
-                             f"for {values}")
+        return StrategyError(f"strategy {self.name} ({self._file()}): its rule raised {type(exc).__name__}: "
+                             f"{message} for {self._values(genome)}")
+
+    def _warming(self, data: SimData, genome: np.ndarray, bar: int, first: np.ndarray) -> StrategyError:
+        rows = self.shared_rows()
+        i = next(i for i, r in enumerate(rows) if r.warmup and bar < first[i])
+        when = np.datetime64(int(data.m1_time[data.m1_start[bar]]), "ns").astype("datetime64[m]")
+        return StrategyError(
+            f"strategy {self.name} ({self._file()}): its rule decided at bar {bar} ({when} UTC) while its row "
+            f"`{rows[i].name}` ({rows[i].kind}) is still warming up (first value at bar {int(first[i])}) for "
+            f"{self._values(genome)}; skip bars where np.isnan(p.{rows[i].name}[k]), or declare the row with "
+            f"{{\"warmup\": False}}")
+
+    def writes_stops(self) -> bool:
+        """Whether the rule may write per-entry stops (`out.sl`, `out.tp`): read off its code and the code of
+        the compiled functions it calls. Batches reset those buffers to NaN per genome only for such rules."""
+        return type(self).rule is not None and _touches(getattr(type(self).rule, "py_func", None), {"sl", "tp"})
+
+    def _guarded_first(self, first: np.ndarray) -> np.ndarray:
+        guard = np.array([r.warmup for r in self.shared_rows()], dtype=bool)
+        return np.ascontiguousarray(np.where(guard[None, :], first, 0), dtype=np.int64)
 
     def decisions(self, data: SimData, genome: np.ndarray):  # noqa: ANN201 - a rayga.rules.Decisions
         """The rule's decisions for one genome (a `rule(bars, p, out)` strategy)."""
+        from rayga.rules import Decisions
         from rayga.sim.rule_kernel import flat_bars
         from rayga.strategies.context import rule_bars
+        from rayga.strategies.shared import batch_rows
 
         flat, hflat = flat_bars(rule_bars(data, type(self).timeframes))
-        try:
-            return self._kernels().decide_nb(flat, hflat, np.ascontiguousarray(genome, dtype=np.float64))
-        except Exception as exc:  # noqa: BLE001 - the user's rule: one line naming its file and the genome
-            raise self._raised(exc, genome) from None
+        genome = np.ascontiguousarray(genome, dtype=np.float64)
+        n = len(data.tf_close)
+        out = Decisions(np.zeros(n, np.int8), np.full(n, np.nan), np.full(n, np.nan))
+        with batch_rows(data, self.shared_rows(), genome[None, :], self.param_names) as (table, rows, first):
+            try:
+                self._kernels().decide_nb(flat, hflat, genome, table, rows[0], out)
+            except Exception as exc:  # noqa: BLE001 - the user's rule: one line naming its file and the genome
+                raise self._raised(exc, genome) from None
+            guarded = self._guarded_first(first)[0]
+        bad = np.flatnonzero(out.signal[:guarded.max(initial=0)])
+        if len(bad):
+            raise self._warming(data, genome, int(bad[0]), first[0])
+        if not self.writes_stops() and not (np.isnan(out.sl).all() and np.isnan(out.tp).all()):
+            raise StrategyError(f"strategy {self.name} ({self._file()}): its rule writes out.sl / out.tp through "
+                                f"code rayga cannot read; write them in the rule or a @njit function it calls")
+        return out
 
     def signals(self, data: SimData, genome: np.ndarray) -> np.ndarray:
         if type(self).rule is not None:
@@ -106,33 +152,75 @@ class UserStrategy(Strategy):
     def pass_stops(self, data: SimData, genome: np.ndarray) -> tuple:
         """The genes' stops, or per decision bar where the rule sets them (NaN there: the genes')."""
         sl, tp = self.stops(genome)
-        if type(self).rule is None:
+        if not self.writes_stops():
             return sl, tp
         dec = self.decisions(data, genome)
         return np.where(np.isnan(dec.sl), sl, dec.sl), np.where(np.isnan(dec.tp), tp, dec.tp)
 
     def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
-        """Every genome in one parallel kernel, as the built-ins run: the user's compiled rule, then the
-        compiled simulation (`rayga.sim.rule_kernel`: one kernel per rule, cached on disk)."""
-        from rayga.sim.enums import DEAL_DTYPE
-
+        """Every genome in one parallel kernel: the compiled rule, then the compiled simulation
+        (`rayga.sim.rule_kernel`: one kernel per rule, cached on disk)."""
+        if not len(genomes):
+            return
         stops = np.array([self.stops(g) for g in genomes], dtype=np.float64).reshape(len(genomes), 2)
-        kernel = self._kernels().batch_nb
-        if type(self).rule is not None:
-            from rayga.sim.rule_kernel import flat_bars
-            from rayga.strategies.context import rule_bars
-
-            bars = flat_bars(rule_bars(data, type(self).timeframes))
-        else:
-            bars = ((data.tf_open, data.tf_high, data.tf_low, data.tf_close),)
+        sl, tp = np.ascontiguousarray(stops[:, 0]), np.ascontiguousarray(stops[:, 1])
         try:
-            kernel(data.kernel_args(), *bars, genomes, np.ascontiguousarray(stops[:, 0]),
-                   np.ascontiguousarray(stops[:, 1]), data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
+            if type(self).rule is not None:
+                self._run_rule(data, genomes, sl, tp, out)
+            else:
+                self._kernels().batch_nb(data.kernel_args(), (data.tf_open, data.tf_high, data.tf_low, data.tf_close),
+                                         genomes, sl, tp, data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
+        except StrategyError:
+            raise
         except Exception as exc:  # noqa: BLE001 - a rule that raises: name the genome (found one at a time)
             for genome in genomes:
                 self.signals(data, genome)  # raises StrategyError naming the file and this genome
             message = str(exc).splitlines()[0] if str(exc) else ""
             raise StrategyError(f"strategy {self.name}: its batch failed: {type(exc).__name__}: {message}") from None
+
+    def _run_rule(self, data: SimData, genomes: np.ndarray, sl: np.ndarray, tp: np.ndarray, out: np.ndarray) -> None:
+        import numba
+
+        from rayga.sim.rule_kernel import flat_bars
+        from rayga.strategies.context import rule_bars
+        from rayga.strategies.shared import batch_rows
+
+        flat, hflat = flat_bars(rule_bars(data, type(self).timeframes))
+        status = np.full(len(genomes), -1, dtype=np.int64)
+        with batch_rows(data, self.shared_rows(), genomes, self.param_names) as (table, rows, first):
+            self._kernels().batch_nb(data.kernel_args(), flat, hflat, genomes, table, rows, self._guarded_first(first),
+                                     sl, tp, self.writes_stops(), numba.get_num_threads(), data.acct,
+                                     np.empty(0, DEAL_DTYPE), np.empty(0), out, status)
+        bad = np.flatnonzero(status >= 0)
+        if len(bad):
+            g = int(bad[0])
+            raise self._warming(data, genomes[g], int(status[g]), first[g])
+
+
+def _touches(func: object, attrs: set[str], seen: set | None = None) -> bool:
+    """Whether the Python code of `func`, or of a compiled function it names (directly or as a module's
+    attribute), uses one of `attrs` as a name or attribute."""
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return True  # nothing to read: assume it does
+    seen = seen if seen is not None else set()
+    if code in seen:
+        return False
+    seen.add(code)
+    names = set(code.co_names)
+    for const in code.co_consts:  # nested functions
+        if isinstance(const, types.CodeType):
+            names |= set(const.co_names)
+    if names & attrs:
+        return True
+    scope = getattr(func, "__globals__", {})
+    for name in names:
+        value = scope.get(name)
+        for target in ([getattr(value, n, None) for n in names] if isinstance(value, types.ModuleType) else [value]):
+            inner = getattr(target, "py_func", None)
+            if inner is not None and _touches(inner, attrs, seen):
+                return True
+    return False
 
 
 USER_MODULE = "rayga_user_"
@@ -265,7 +353,7 @@ def _synthetic_bars(n: int, timeframes: tuple[str, ...]):  # noqa: ANN202 - a ra
     low = np.minimum(open_, close) - 5e-4
     clock = _clock(np.datetime64("2022-01-03", "ns").astype(np.int64) + np.arange(n) * 900 * 10**9, "UTC")
     higher = tuple(Higher(open_, high, low, close, clock["time"], open_, high, low, close) for _ in timeframes)
-    return Bars(open_, high, low, close, np.ones(n), np.full(n, 10.0), **clock, higher=higher)
+    return Bars(open_, high, low, close, np.ones(n), np.full(n, 10.0), **clock, point=1e-5, higher=higher)
 
 
 def _check_compiles(strategy: UserStrategy, spec: str) -> None:
@@ -275,13 +363,28 @@ def _check_compiles(strategy: UserStrategy, spec: str) -> None:
     bars = _synthetic_bars(n, tuple(type(strategy).timeframes))
     genome = strategy.genome({})
     what = "rule(bars, p, out)" if type(strategy).rule is not None else "signal()"
+    rows = strategy.shared_rows()  # checked here: a bad declaration is one line at load
     try:
         if type(strategy).rule is not None:
+            from rayga.rules import Decisions
             from rayga.sim.rule_kernel import flat_bars
+            from rayga.strategies.shared import make_row
 
-            sig = strategy._kernels().decide_nb(*flat_bars(bars), genome).signal
+            table = np.array([make_row(bars, r.key(genome, strategy.param_names)) for r in rows]).reshape(len(rows), n)
+            out = Decisions(np.zeros(n, np.int8), np.full(n, np.nan), np.full(n, np.nan))
+            strategy._kernels().decide_nb(*flat_bars(bars), genome, table, np.arange(len(rows), dtype=np.int64), out)
+            sig = out.signal
+            first = [int(np.argmax(~np.isnan(row))) if (~np.isnan(row)).any() else n for row in table]
+            for r, f in zip(rows, first, strict=True):
+                early = np.flatnonzero(sig[:f])
+                if r.warmup and len(early):
+                    raise ConfigError(f"strategy {spec!r}: rule(bars, p, out) decided at bar {int(early[0])} while its "
+                                      f"row `{r.name}` is still warming up (first value at bar {f}) with the default "
+                                      f"values; skip bars where np.isnan(p.{r.name}[k])")
         else:
             sig = type(strategy).signal(bars.open, bars.high, bars.low, bars.close, genome)
+    except ConfigError:
+        raise
     except Exception as exc:  # noqa: BLE001 - Numba typing errors are long: keep the first meaningful line
         text = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
         raise ConfigError(f"strategy {spec!r}: {what} does not compile or run on float64 bars with the default "
