@@ -29,3 +29,12 @@ def test_kernel_modules_import_only_kernels():
         for name in imported(path):
             ok = name.startswith(ALLOWED) or name.endswith(("._nb", ".enums")) or "._nb_" in name
             assert ok, f"{path.relative_to(PACKAGE.parent)} imports {name}"
+
+
+def test_vectorbts_stop_rules_are_not_in_the_production_loop():
+    """`stop_mode = "vectorbt"` runs its own simulator (`sim/_nb_vbt.py`); the bar loop, its quiet stretches and
+    the tick walk know only MT5's rules."""
+    for name in ("_nb_loop.py", "_nb_quiet.py", "_nb.py"):
+        text = (PACKAGE / "sim" / name).read_text()
+        code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+        assert "vbt" not in code and "VECTORBT" not in code, name

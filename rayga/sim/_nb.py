@@ -25,7 +25,6 @@ from rayga.sim.enums import (
     FILL_MARKET,
     OPPOSITE_CLOSE,
     OPPOSITE_IGNORE,
-    STOPS_VECTORBT,
 )
 
 
@@ -158,12 +157,8 @@ def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp):
     st[S.ENTRY] = price
     st[S.MARGIN] = margin
     st[S.ENTRY_M1] = m1_index
-    if acct[S.A_STOP_MODE] == STOPS_VECTORBT:  # fractions of the entry price, vectorbt's arithmetic
-        st[S.SL] = price * (1.0 - direction * sl) if sl > 0 else 0.0
-        st[S.TP] = price * (1.0 + direction * tp) if tp > 0 else 0.0
-    else:
-        st[S.SL] = price - direction * sl * acct[S.A_POINT] if sl > 0 else 0.0
-        st[S.TP] = price + direction * tp * acct[S.A_POINT] if tp > 0 else 0.0
+    st[S.SL] = price - direction * sl * acct[S.A_POINT] if sl > 0 else 0.0
+    st[S.TP] = price + direction * tp * acct[S.A_POINT] if tp > 0 else 0.0
     commission = -acct[S.A_COMM] * lots
     deal_result_nb(st, commission)
     record_nb(deals, st, m1_index, direction, 1, DEAL_SIGNAL, lots, price, commission, 0.0, 0.0)
@@ -199,48 +194,21 @@ def tick_nb(st, acct, deals, j, bid, ask, is_open, check_stops):
 
 
 @njit(cache=True, _nrt=False)
-def vbt_bar_stop_nb(st, acct, deals, j, o, h, lo):
-    """vectorbt's stop rule on one M1 bar: SL before TP, a gap through the level fills at the open."""
-    d = st[S.DIR]
-    sl = st[S.SL]
-    tp = st[S.TP]
-    if sl > 0:
-        if d * (o - sl) <= 0:
-            close_nb(st, acct, deals, j, o, DEAL_SL)
-            return True
-        if (d > 0 and lo <= sl) or (d < 0 and h >= sl):
-            close_nb(st, acct, deals, j, sl, DEAL_SL)
-            return True
-    if tp > 0:
-        if d * (o - tp) >= 0:
-            close_nb(st, acct, deals, j, o, DEAL_TP)
-            return True
-        if (d > 0 and h >= tp) or (d < 0 and lo <= tp):
-            close_nb(st, acct, deals, j, tp, DEAL_TP)
-            return True
-    return False
-
-
-@njit(cache=True, _nrt=False)
 def descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first, j_start, j_stop):
     """Walk the M1 bars j_start..j_stop-1 tick by tick while the position is open."""
-    mt5_stops = acct[S.A_STOP_MODE] != STOPS_VECTORBT
     for j in range(j_start, j_stop):
         if st[S.DIR] == 0.0:
             return
         spr = spread_price[j]
-        if not mt5_stops and j > st[S.ENTRY_M1]:
-            if vbt_bar_stop_nb(st, acct, deals, j, m1_open[j], m1_high[j], m1_low[j]):
-                return
         first = m1_low[j] if low_first[j] else m1_high[j]
         second = m1_high[j] if low_first[j] else m1_low[j]
-        if tick_nb(st, acct, deals, j, m1_open[j], m1_open[j] + spr, True, mt5_stops):
+        if tick_nb(st, acct, deals, j, m1_open[j], m1_open[j] + spr, True, True):
             return
-        if tick_nb(st, acct, deals, j, first, first + spr, False, mt5_stops):
+        if tick_nb(st, acct, deals, j, first, first + spr, False, True):
             return
-        if tick_nb(st, acct, deals, j, second, second + spr, False, mt5_stops):
+        if tick_nb(st, acct, deals, j, second, second + spr, False, True):
             return
-        if tick_nb(st, acct, deals, j, m1_close[j], m1_close[j] + spr, False, mt5_stops):
+        if tick_nb(st, acct, deals, j, m1_close[j], m1_close[j] + spr, False, True):
             return
 
 

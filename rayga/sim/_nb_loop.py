@@ -26,10 +26,9 @@ from rayga.sim._nb import (
     fast_descend_nb,
     reset_state_nb,
     rollover_nb,
-    vbt_bar_stop_nb,
 )
 from rayga.sim._nb_quiet import bar_return_nb, quiet_nb
-from rayga.sim.enums import CONV_DIV, DEAL_END, FILL_MARKET, STOPS_VECTORBT
+from rayga.sim.enums import CONV_DIV, DEAL_END, FILL_MARKET
 
 
 @njit(cache=True, inline="always")
@@ -118,12 +117,11 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
     pconv = int(acct[S.A_PCONV])
     lin = pconv == 0  # profit already in the account currency: no conversion per price
     has_swap = acct[S.A_SWAP_LONG] != 0.0 or acct[S.A_SWAP_SHORT] != 0.0
-    vbt_stops = acct[S.A_STOP_MODE] == STOPS_VECTORBT
     d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
     peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
     trough = peak  # lowest equity since `peak` whose drawdown is not yet booked into dd/rel
     n = len(m1_start)
-    fast = lin and not vbt_stops
+    fast = lin
     # a bar's stop exit may be booked without its ticks where no deal is recorded (its tick is not needed)
     # and the exit fills at the level (order fill; a market fill depends on the tick)
     settled = fast and len(deals) == 0 and acct[S.A_FILL] != FILL_MARKET
@@ -151,12 +149,6 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
             ask0 = bid0 + open_spread[k]
             if d != 0.0 and swap_units[k] > 0:
                 rollover_nb(st, acct, swap_units[k], bid0, ask0)
-            if sig != 0 and vbt_stops and d != 0.0 and m1_start[k] > st[S.ENTRY_M1]:
-                # vectorbt checks a position's stops before the bar's signal and drops the signal
-                # when a stop fires on that bar
-                j0 = m1_start[k]
-                if vbt_bar_stop_nb(st, acct, deals, j0, m1_open[j0], m1_high[j0], m1_low[j0]):
-                    sig = 0
             if sig != 0:
                 sl_k = sl_bar[k - 1] if len(sl_bar) > 0 else sl
                 tp_k = tp_bar[k - 1] if len(tp_bar) > 0 else tp
@@ -180,8 +172,6 @@ def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_
             tp_hit = tp_px > 0 and d * (favour - tp_px) >= 0
             so_hit = e_min * 100.0 <= so * margin
             needs = sl_hit or tp_hit or so_hit
-            if vbt_stops and d < 0:  # vectorbt checks a short's stops on Bid bars
-                needs = needs or (sl_px > 0 and tf_high[k] >= sl_px) or (tp_px > 0 and tf_low[k] <= tp_px)
             drop_money = drop * units
             if not needs and e_max > peak:
                 needs = pconv == CONV_DIV or peak <= 0 or drop_money / peak > rel

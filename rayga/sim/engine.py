@@ -13,8 +13,9 @@ from rayga.errors import ConfigError
 from rayga.metrics.complex import complex_criterion
 from rayga.sim import _nb_state as S
 from rayga.sim._nb_loop import simulate_nb
+from rayga.sim._nb_vbt import simulate_vbt_nb
 from rayga.sim.account import AccountConfig
-from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, N_METRICS, M
+from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, N_METRICS, STOPS_VECTORBT, M
 from rayga.sim.prepared import SimData, prepare
 from rayga.strategies.base import Strategy
 
@@ -128,8 +129,8 @@ def run_signals(data: SimData, signal: np.ndarray, sl: float | np.ndarray = 0.0,
     equity = np.empty(len(signal))
     sl_bar, sl = per_bar(sl, len(signal), "sl")
     tp_bar, tp = per_bar(tp, len(signal), "tp")
-    simulate_nb(*data.kernel_args(), signal, sl, tp, sl_bar, tp_bar, data.acct, np.empty(S.N_STATE), deals, equity,
-                out[0])
+    simulate = simulate_vbt_nb if data.acct[S.A_STOP_MODE] == STOPS_VECTORBT else simulate_nb
+    simulate(*data.kernel_args(), signal, sl, tp, sl_bar, tp_bar, data.acct, np.empty(S.N_STATE), deals, equity, out[0])
     finish_metrics(out)
     rec = deals[: int(out[0, M["total_deals"]])]
     frame = pd.DataFrame({

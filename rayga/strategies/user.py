@@ -168,8 +168,9 @@ class UserStrategy(Strategy):
             if type(self).rule is not None:
                 self._run_rule(data, genomes, sl, tp, out)
             else:
-                self._kernels().batch_nb(data.kernel_args(), (data.tf_open, data.tf_high, data.tf_low, data.tf_close),
-                                         genomes, sl, tp, data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
+                _batch(self._kernels(), data)(data.kernel_args(), (data.tf_open, data.tf_high, data.tf_low,
+                                              data.tf_close), genomes, sl, tp, data.acct, np.empty(0, DEAL_DTYPE),
+                                              np.empty(0), out)
         except StrategyError:
             raise
         except Exception as exc:  # noqa: BLE001 - a rule that raises: name the genome (found one at a time)
@@ -188,13 +189,22 @@ class UserStrategy(Strategy):
         flat, hflat = flat_bars(rule_bars(data, type(self).timeframes))
         status = np.full(len(genomes), -1, dtype=np.int64)
         with batch_rows(data, self.shared_rows(), genomes, self.param_names) as (table, rows, first):
-            self._kernels().batch_nb(data.kernel_args(), flat, hflat, genomes, table, rows, self._guarded_first(first),
-                                     sl, tp, self.writes_stops(), numba.get_num_threads(), data.acct,
-                                     np.empty(0, DEAL_DTYPE), np.empty(0), out, status)
+            _batch(self._kernels(), data)(data.kernel_args(), flat, hflat, genomes, table, rows,
+                                          self._guarded_first(first), sl, tp, self.writes_stops(),
+                                          numba.get_num_threads(), data.acct, np.empty(0, DEAL_DTYPE), np.empty(0),
+                                          out, status)
         bad = np.flatnonzero(status >= 0)
         if len(bad):
             g = int(bad[0])
             raise self._warming(data, genomes[g], int(status[g]), first[g])
+
+
+def _batch(module: object, data: SimData) -> object:
+    """The generated module's batch kernel for the data's stop rules (vectorbt's have their own simulator)."""
+    from rayga.sim import _nb_state as S
+    from rayga.sim.enums import STOPS_VECTORBT
+
+    return module.batch_vbt_nb if data.acct[S.A_STOP_MODE] == STOPS_VECTORBT else module.batch_nb
 
 
 def _touches(func: object, attrs: set[str], seen: set | None = None) -> bool:
