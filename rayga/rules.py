@@ -19,6 +19,23 @@ A rule writes one int8 decision per timeframe bar, acted on at the next bar's fi
 An entry along the open position changes nothing (one position per pass). `opposite_entry` under
 [account] says what an entry against it does: "reverse" (close it and open the other way, as MT5 nets),
 "close" (close it only) or "ignore".
+
+Pending entry orders, placed by bar k's decision on bar k + 1's first tick, after its exits and entry:
+
+    out.buy_stop[k] = price        # buy when Ask rises to `price` (above the Ask at placing)
+    out.buy_limit[k] = price       # buy when Ask falls to `price` (below it)
+    out.sell_stop[k] = price       # sell when Bid falls to `price` (below the Bid at placing)
+    out.sell_limit[k] = price      # sell when Bid rises to `price` (above it)
+    out.expiry[k] = 8              # they live 8 bars (bars k + 1 .. k + 8); NaN: until filled or replaced
+    out.signal[k] = CANCEL         # cancel the pending orders (may be added to an exit or an entry)
+
+They are the orders of a flat account, as a breakout or pullback EA places them: placed only when no position
+is open after the bar's exits and entry, they replace any orders still pending and cancel each other
+(one-cancels-other): the first to trigger opens the position, and any position opening cancels the rest.
+They trigger on the M1 ticks (buys on Ask, sells on Bid; on one tick, in the order above) and fill at their
+price, also when the market gaps past it (MT5's "1 minute OHLC" fills pending orders at their price); the
+fill's stops are `out.sl[k]` / `out.tp[k]` points from that price (NaN: the genes'). A price on the wrong
+side of the market when placed is not placed (MT5 rejects it). The fill is the deal reason "order".
 """
 
 from collections import namedtuple
@@ -43,7 +60,7 @@ from rayga.indicators._nb import (  # noqa: F401 - re-exported for rules
     stochastic_nb,
     true_range_nb,
 )
-from rayga.sim.enums import BUY, DECISIONS, EXIT_ALL, EXIT_LONG, EXIT_SHORT, SELL
+from rayga.sim.enums import BUY, CANCEL, DECISIONS, EXIT_ALL, EXIT_LONG, EXIT_SHORT, SELL
 
 Bars = namedtuple("Bars", [
     "open", "high", "low", "close",  # the timeframe bars (Bid), float64
@@ -66,9 +83,13 @@ Higher = namedtuple("Higher", [
 Decisions = namedtuple("Decisions", [
     "signal",                        # int8 per bar: 0, BUY, SELL, EXIT_LONG, EXIT_SHORT or an exit + an entry
     "sl", "tp",                      # float64 per bar: stop distances in points for an entry decided there
-])                                   # (NaN, the default: the genes' sl_points / tp_points)
+                                     # (NaN, the default: the genes' sl_points / tp_points)
+    "buy_stop", "buy_limit",         # float64 per bar: prices of pending orders placed by the bar's decision
+    "sell_stop", "sell_limit",       # (NaN, the default: none), one-cancels-other
+    "expiry",                        # float64 per bar: the bars those orders live (NaN: until filled or replaced)
+])
 
-__all__ = ["BUY", "DECISIONS", "EXIT_ALL", "EXIT_LONG", "EXIT_SHORT", "SELL", "Bars", "Decisions", "Higher",
+__all__ = ["BUY", "CANCEL", "DECISIONS", "EXIT_ALL", "EXIT_LONG", "EXIT_SHORT", "SELL", "Bars", "Decisions", "Higher",
            "adx_nb", "applied_price_nb", "atr_nb", "bollinger_nb", "cci_nb", "donchian_nb", "ema_nb", "lwma_nb",
            "ma_nb", "macd_nb", "momentum_nb", "roc_nb", "rsi_nb", "sma_nb", "smma_nb", "stddev_nb", "stochastic_nb",
            "true_range_nb"]

@@ -38,3 +38,19 @@ def test_vectorbts_stop_rules_are_not_in_the_production_loop():
         text = (PACKAGE / "sim" / name).read_text()
         code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
         assert "vbt" not in code and "VECTORBT" not in code, name
+
+
+def test_no_kernel_function_is_over_80_lines():
+    kernels = sorted(PACKAGE.rglob("_nb.py")) + sorted(PACKAGE.rglob("_nb_*.py"))
+    for path in kernels:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                assert lines <= 80, f"{path.relative_to(PACKAGE.parent)}: {node.name} has {lines} lines"
+
+
+def test_the_per_tick_reference_imports_no_simulator_kernel():
+    """It shares no code with the kernels it checks: from rayga it reads the slot numbers and constants only."""
+    names = imported(PACKAGE / "sim" / "_nb_reference.py")
+    ours = {n for n in names if n.startswith("rayga")}
+    assert ours == {"rayga.sim._nb_state", "rayga.sim.enums"}, ours

@@ -145,14 +145,28 @@ def close_nb(st, acct, deals, m1_index, price, reason):
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp):
-    """Open a position at Ask (buy) or Bid (sell) if free margin allows; else count `no_money`."""
+def cancel_orders_nb(st):
+    """No pending order any more (`_nb_orders`)."""
+    st[S.O_BUY_STOP] = 0.0
+    st[S.O_BUY_LIMIT] = 0.0
+    st[S.O_SELL_STOP] = 0.0
+    st[S.O_SELL_LIMIT] = 0.0
+    st[S.O_EXPIRY] = -1.0
+    st[S.O_ANY] = 0.0
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp, reason):
+    """Open a position at Ask (buy) or Bid (sell) if free margin allows; else count `no_money`. A position
+    opening cancels the pending orders."""
     lots = acct[S.A_LOTS]
     price = ask if direction > 0 else bid
     margin = lots * acct[S.A_CONTRACT] / acct[S.A_LEVERAGE] * conv_nb(int(acct[S.A_MCONV]), price)
     if margin > st[S.BAL] + st[S.SWAP]:
         st[S.NO_MONEY] += 1
         return
+    if st[S.O_ANY] != 0.0:
+        cancel_orders_nb(st)
     st[S.DIR] = direction
     st[S.ENTRY] = price
     st[S.MARGIN] = margin
@@ -161,7 +175,7 @@ def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp):
     st[S.TP] = price + direction * tp * acct[S.A_POINT] if tp > 0 else 0.0
     commission = -acct[S.A_COMM] * lots
     deal_result_nb(st, commission)
-    record_nb(deals, st, m1_index, direction, 1, DEAL_SIGNAL, lots, price, commission, 0.0, 0.0)
+    record_nb(deals, st, m1_index, direction, 1, reason, lots, price, commission, 0.0, 0.0)
 
 
 @njit(cache=True, inline="always")
@@ -343,4 +357,4 @@ def execute_nb(st, acct, deals, j0, code, bid, ask, sl, tp):
         if mode == OPPOSITE_CLOSE:
             return
     if st[S.DIR] == 0.0:
-        open_nb(st, acct, deals, j0, sgn, bid, ask, sl, tp)
+        open_nb(st, acct, deals, j0, sgn, bid, ask, sl, tp, DEAL_SIGNAL)

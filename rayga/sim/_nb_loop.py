@@ -18,6 +18,7 @@ from numba import njit
 from rayga.sim import _nb_state as S
 from rayga.sim import enums as E
 from rayga.sim._nb import (
+    cancel_orders_nb,
     close_nb,
     conv_nb,
     descend_nb,
@@ -27,6 +28,7 @@ from rayga.sim._nb import (
     reset_state_nb,
     rollover_nb,
 )
+from rayga.sim._nb_orders import next_flat_event_nb, orders_bar_nb, orders_due_nb, place_orders_nb
 from rayga.sim._nb_quiet import bar_return_nb, quiet_nb
 from rayga.sim.enums import CONV_DIV, DEAL_END, FILL_MARKET
 
@@ -101,122 +103,170 @@ def lone_exit_nb(st, acct, sl_hit, d, entry, base, units, sl_px, e_min, trough):
     return st[S.BAL] + (booked + commission + swap) <= at_stop
 
 
+@njit(cache=True, _nrt=False, inline="always")
+def quiet_run_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough, eq_min, last, s1, s2, sn,
+                 signal, swap_units, has_swap, sim, curve, scratch):
+    """`_nb_quiet.quiet_nb` over the arrays of the position's side (a long's Bid extremes and closes, a short's
+    Ask ones), with the prefetch list of what the full loop reads at the bar that ends the stretch."""
+    (m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop, tf_open, tf_close,
+     open_spread, close_ask, tf_high, tf_low, ask_high, ask_low, long_drop, short_drop, _) = sim
+    if d > 0:
+        return quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough, eq_min, last, s1, s2,
+                        sn, signal, swap_units, has_swap, tf_low, tf_high, tf_close, curve, scratch,
+                        (tf_open, open_spread, long_drop, m1_start, ask_high, ask_low, close_ask, short_drop))
+    return quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough, eq_min, last, s1, s2, sn,
+                    signal, swap_units, has_swap, ask_high, ask_low, close_ask, curve, scratch,
+                    (tf_open, open_spread, short_drop, m1_start, tf_low, tf_high, tf_close, long_drop))
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders):
+    """What happens on bar k's first tick: the rollover swap of an open position, then the decision of bar
+    k - 1 (`execute_nb`: exits, then the entry; then its pending orders: cancelled, or placed)."""
+    tf_open, open_spread, m1_start, swap_units = sim[8], sim[10], sim[6], sim[18]
+    bid0 = tf_open[k]
+    ask0 = bid0 + open_spread[k]
+    if st[S.DIR] != 0.0 and swap_units[k] > 0:
+        rollover_nb(st, acct, swap_units[k], bid0, ask0)
+    if sig == 0:
+        return
+    sl_k = sl_bar[k - 1] if len(sl_bar) > 0 else sl
+    tp_k = tp_bar[k - 1] if len(tp_bar) > 0 else tp
+    execute_nb(st, acct, deals, m1_start[k], np.int64(sig), bid0, ask0, sl if np.isnan(sl_k) else sl_k,
+               tp if np.isnan(tp_k) else tp_k)
+    flags = (sig + 1) // 4
+    if flags & (E.CANCEL // 4):
+        cancel_orders_nb(st)
+    if flags & (E.ORDERS // 4):
+        place_orders_nb(st, k, bid0, ask0, orders, sl, tp, sl_bar, tp_bar)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def bar_extremes_nb(k, d, entry, base, units, pconv, sim):
+    """(lowest equity, highest equity, largest adverse move in price) of bar k for the open position: its
+    adverse and favourable extremes (Bid for a long, Ask for a short)."""
+    if d > 0:
+        adverse, favour, drop = sim[13][k], sim[12][k], sim[16][k]
+    else:
+        adverse, favour, drop = sim[14][k], sim[15][k], sim[17][k]
+    if pconv == 0:
+        return base + d * (adverse - entry) * units, base + d * (favour - entry) * units, adverse, favour, drop
+    return (base + d * (adverse - entry) * units * conv_nb(pconv, adverse),
+            base + d * (favour - entry) * units * conv_nb(pconv, favour), adverse, favour, drop)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def position_bar_nb(st, acct, deals, k, sim, settled, pconv, d, entry, sl_px, tp_px, margin, base, units, peak,
+                    dd, rel, eq_min, trough, last, s1, s2, sn):
+    """Bar k of an open position: settled from its extremes when nothing can happen in it, else its ticks
+    walked (or its lone stop exit booked without them: `lone_exit_nb`). Returns (walked: the state vector
+    holds the position and the hot figures now, peak, dd, rel, eq_min, trough)."""
+    e_min, e_max, adverse, favour, drop = bar_extremes_nb(k, d, entry, base, units, pconv, sim)
+    sl_hit = sl_px > 0 and d * (adverse - sl_px) <= 0
+    tp_hit = tp_px > 0 and d * (favour - tp_px) >= 0
+    so_hit = e_min * 100.0 <= acct[S.A_STOP_OUT] * margin
+    needs = sl_hit or tp_hit or so_hit
+    drop_money = drop * units
+    if not needs and e_max > peak:
+        needs = pconv == CONV_DIV or peak <= 0 or drop_money / peak > rel
+    if not needs:
+        if e_min > peak:  # the whole bar is above the old peak
+            dd, rel = settle_nb(peak, trough, dd, rel)
+            peak = e_min
+            trough = e_min
+        trough = min(trough, e_min)
+        eq_min = min(eq_min, e_min)
+        if e_max > peak:
+            dd, rel = settle_nb(peak, trough, dd, rel)
+            dd = max(dd, drop_money)
+            peak = e_max
+            trough = e_max
+        return False, peak, dd, rel, eq_min, trough
+    dd, rel = settle_nb(peak, trough, dd, rel)
+    write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
+    j0, j1 = sim[6][k], sim[7][k]
+    if settled and sl_hit != tp_hit and not so_hit and e_max <= peak and lone_exit_nb(
+            st, acct, sl_hit, d, entry, base, units, sl_px, e_min, trough):
+        close_nb(st, acct, deals, j0, sl_px if sl_hit else tp_px, E.DEAL_SL if sl_hit else E.DEAL_TP)
+    elif pconv == 0:
+        fast_descend_nb(st, acct, deals, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], j0, j1)
+    else:
+        descend_nb(st, acct, deals, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], j0, j1)
+    return True, peak, dd, rel, eq_min, trough
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def close_equity_nb(k, d, entry, base, bal, units, pconv, sim):
+    """The equity at bar k's close: the balance when flat, else with the position's floating profit at the
+    closing Bid (long) or Ask (short)."""
+    if d == 0.0:
+        return bal
+    px = sim[9][k] if d > 0 else sim[11][k]
+    if pconv == 0:
+        return base + d * (px - entry) * units
+    return base + d * (px - entry) * units * conv_nb(pconv, px)
+
+
 @njit(cache=True, _nrt=False)
-def simulate_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop,
-                tf_open, tf_close, open_spread, close_ask, tf_high, tf_low, ask_high, ask_low,
-                long_drop, short_drop, swap_units, signal, sl, tp, sl_bar, tp_bar, acct, st, deals, curve, out):
-    """Simulate one pass over all timeframe bars; metrics go to `out`, deals to `deals` (if sized), the
-    equity at each bar's close to `curve` (if sized: a report's equity curve; empty in batches).
-    `signal` holds each bar's decision (`enums`: +1 / -1 entries plus EXIT_LONG / EXIT_SHORT exits).
-    SL/TP are `sl`/`tp` points for every entry, or, where `sl_bar`/`tp_bar` are sized, the points given
-    for the decision bar of each entry (ATR-scaled stops; NaN there: `sl`/`tp`).
+def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, curve, out):
+    """Simulate one pass over all timeframe bars of `sim` (`SimData.kernel_args()`); metrics go to `out`,
+    deals to `deals` (if sized), the equity at each bar's close to `curve` (if sized: a report's equity curve;
+    empty in batches). `signal` holds each bar's decision (`enums`: +1 / -1 entries plus EXIT_LONG / EXIT_SHORT
+    exits, ORDERS and CANCEL for pending orders, whose prices and expiry are the arrays of `orders`, sized
+    only where a rule places them). SL/TP are `sl`/`tp` points for every entry, or, where `sl_bar`/`tp_bar`
+    are sized, the points given for the decision bar of each entry (NaN there: `sl`/`tp`).
     `st` is a work array of length N_STATE. Compiled without reference counting: it allocates nothing."""
+    m1_start, m1_stop, m1_close, spread_price, swap_units = sim[6], sim[7], sim[3], sim[4], sim[18]
     reset_state_nb(st, acct)
     units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
-    so = acct[S.A_STOP_OUT]
     pconv = int(acct[S.A_PCONV])
-    lin = pconv == 0  # profit already in the account currency: no conversion per price
     has_swap = acct[S.A_SWAP_LONG] != 0.0 or acct[S.A_SWAP_SHORT] != 0.0
     d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
     peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
     trough = peak  # lowest equity since `peak` whose drawdown is not yet booked into dd/rel
     n = len(m1_start)
-    fast = lin
     # a bar's stop exit may be booked without its ticks where no deal is recorded (its tick is not needed)
     # and the exit fills at the level (order fill; a market fill depends on the tick)
-    settled = fast and len(deals) == 0 and acct[S.A_FILL] != FILL_MARKET
-    pf_long = (tf_open, open_spread, long_drop, m1_start, ask_high, ask_low, close_ask, short_drop)
-    pf_short = (tf_open, open_spread, short_drop, m1_start, tf_low, tf_high, tf_close, long_drop)
+    settled = pconv == 0 and len(deals) == 0 and acct[S.A_FILL] != FILL_MARKET
     k = 0
     while k < n:
-        if fast and d != 0.0:
-            if d > 0:
-                k, trough, eq_min, last, s1, s2, sn = quiet_nb(
-                    k, n, d, entry, base, units, sl_px, tp_px, so * margin, peak, trough, eq_min, last, s1, s2, sn,
-                    signal, swap_units, has_swap, tf_low, tf_high, tf_close, curve, st[S.SCRATCH:], pf_long)
-            else:
-                k, trough, eq_min, last, s1, s2, sn = quiet_nb(
-                    k, n, d, entry, base, units, sl_px, tp_px, so * margin, peak, trough, eq_min, last, s1, s2, sn,
-                    signal, swap_units, has_swap, ask_high, ask_low, close_ask, curve, st[S.SCRATCH:], pf_short)
+        if pconv == 0 and d != 0.0:
+            k, trough, eq_min, last, s1, s2, sn = quiet_run_nb(
+                k, n, d, entry, base, units, sl_px, tp_px, acct[S.A_STOP_OUT] * margin, peak, trough, eq_min, last,
+                s1, s2, sn, signal, swap_units, has_swap, sim, curve, st[S.SCRATCH:])
             if k >= n:
                 break
         sig = signal[k - 1] if k > 0 else 0
-        if sig != 0 or (has_swap and d != 0.0 and swap_units[k] > 0):  # something happens on the bar's first tick
+        if sig != 0 or (has_swap and d != 0.0 and swap_units[k] > 0):  # something happens on the first tick
             dd, rel = settle_nb(peak, trough, dd, rel)
-            trough = peak
             write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
-            bid0 = tf_open[k]
-            ask0 = bid0 + open_spread[k]
-            if d != 0.0 and swap_units[k] > 0:
-                rollover_nb(st, acct, swap_units[k], bid0, ask0)
-            if sig != 0:
-                sl_k = sl_bar[k - 1] if len(sl_bar) > 0 else sl
-                tp_k = tp_bar[k - 1] if len(tp_bar) > 0 else tp
-                execute_nb(st, acct, deals, m1_start[k], np.int64(sig), bid0, ask0, sl if np.isnan(sl_k) else sl_k,
-                           tp if np.isnan(tp_k) else tp_k)
+            first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders)
             d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
             peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
             trough = peak
+        walked = False
         if d != 0.0:
-            if d > 0:
-                adverse, favour, drop = tf_low[k], tf_high[k], long_drop[k]
-            else:
-                adverse, favour, drop = ask_high[k], ask_low[k], short_drop[k]
-            if lin:
-                e_min = base + d * (adverse - entry) * units
-                e_max = base + d * (favour - entry) * units
-            else:
-                e_min = base + d * (adverse - entry) * units * conv_nb(pconv, adverse)
-                e_max = base + d * (favour - entry) * units * conv_nb(pconv, favour)
-            sl_hit = sl_px > 0 and d * (adverse - sl_px) <= 0
-            tp_hit = tp_px > 0 and d * (favour - tp_px) >= 0
-            so_hit = e_min * 100.0 <= so * margin
-            needs = sl_hit or tp_hit or so_hit
-            drop_money = drop * units
-            if not needs and e_max > peak:
-                needs = pconv == CONV_DIV or peak <= 0 or drop_money / peak > rel
-            if needs:
-                dd, rel = settle_nb(peak, trough, dd, rel)
-                write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
-                if settled and sl_hit != tp_hit and not so_hit and e_max <= peak and lone_exit_nb(
-                        st, acct, sl_hit, d, entry, base, units, sl_px, e_min, trough):
-                    close_nb(st, acct, deals, m1_start[k], sl_px if sl_hit else tp_px, E.DEAL_SL if sl_hit
-                             else E.DEAL_TP)
-                elif fast:
-                    fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first,
-                                    m1_start[k], m1_stop[k])
-                else:
-                    descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first,
-                               m1_start[k], m1_stop[k])
-                d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
-                peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
-                trough = peak
-            else:
-                if e_min > peak:  # the whole bar is above the old peak
-                    dd, rel = settle_nb(peak, trough, dd, rel)
-                    peak = e_min
-                    trough = e_min
-                trough = min(trough, e_min)
-                eq_min = min(eq_min, e_min)
-                if e_max > peak:
-                    dd, rel = settle_nb(peak, trough, dd, rel)
-                    dd = max(dd, drop_money)
-                    peak = e_max
-                    trough = e_max
-        eq = bal
-        if d != 0.0:
-            px = tf_close[k] if d > 0 else close_ask[k]
-            if lin:
-                eq = base + d * (px - entry) * units
-            else:
-                eq = base + d * (px - entry) * units * conv_nb(pconv, px)
+            walked, peak, dd, rel, eq_min, trough = position_bar_nb(
+                st, acct, deals, k, sim, settled, pconv, d, entry, sl_px, tp_px, margin, base, units, peak, dd,
+                rel, eq_min, trough, last, s1, s2, sn)
+        elif st[S.O_ANY] != 0.0 and orders_due_nb(st, k, sim[14], sim[15], sim[13], sim[12]):
+            dd, rel = settle_nb(peak, trough, dd, rel)
+            write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
+            orders_bar_nb(st, acct, deals, k, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], m1_start[k], m1_stop[k])
+            walked = True
+        if walked:
+            d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
+            peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
+            trough = peak
+        eq = close_equity_nb(k, d, entry, base, bal, units, pconv, sim)
         s1, s2, sn = bar_return_nb(eq, last, s1, s2, sn)
         last = eq
         if k < len(curve):
             curve[k] = eq
         k += 1
-        if d == 0.0:  # flat: nothing moves the equity (no floating profit, no swap) until the next decision
-            j = next_decision_nb(signal, k, n)
+        if d == 0.0:  # flat: nothing moves the equity (no floating profit, no swap) until the next event
+            j = next_decision_nb(signal, k, n) if st[S.O_ANY] == 0.0 else next_flat_event_nb(
+                st, signal, k, n, sim[14], sim[15], sim[13], sim[12])
             if len(curve) > 0:
                 curve[k:j] = bal
             k = j

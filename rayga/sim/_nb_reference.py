@@ -1,8 +1,9 @@
 """A straightforward per-tick simulator of the whole model, compiled (kernel-only module).
 
 No shortcuts: every M1 bar of the test is four ticks (Open, Low/High by the bull/bear/doji rule,
-Close), every tick of an open position checks SL, TP and stop-out and books equity. It shares no code
-with the fast kernels; `rayga bench` re-runs genomes through it to prove the fast loop's figures.
+Close), every tick of an open position checks SL, TP and stop-out and books equity, every tick of a flat
+account its pending orders. It shares no code with the fast kernels (it imports their slot numbers and
+constants only); `rayga bench` re-runs genomes through it to prove the fast loop's figures.
 Supports MT5 stop rules with order or market fills (not the vectorbt stop mode).
 """
 
@@ -49,21 +50,21 @@ def _equity_point(eqs, eq):
 
 @njit(cache=True)
 def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop, signal, sl, tp, sl_bar, tp_bar,
-                 acct, out):
+                 orders, acct, out):
     """One pass, every tick of every M1 bar; metrics to `out` (same columns as the fast kernels). A bar's
-    decision is an entry (+1 buy, -1 sell) plus 4 to exit a long and 8 to exit a short: exits first, then
-    the entry, which an open position in the other direction reverses, closes or ignores (acct). An entry's
-    SL/TP are `sl`/`tp` points, or its decision bar's `sl_bar`/`tp_bar` where sized and not NaN."""
+    decision is an entry (+1 buy, -1 sell) plus 4 to exit a long, 8 to exit a short, 16 to place the bar's
+    pending orders (`orders`: buy stop, buy limit, sell stop, sell limit prices, expiry in bars; unsized: none)
+    and 32 to cancel them: exits first, then the entry, which an open position in the other direction
+    reverses, closes or ignores (acct), then the orders. An entry's SL/TP are `sl`/`tp` points, or its
+    decision bar's `sl_bar`/`tp_bar` where sized and not NaN."""
     dep = acct[S.A_DEPOSIT]
-    units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
-    comm = acct[S.A_COMM] * acct[S.A_LOTS]
-    div = acct[S.A_PCONV] == E.CONV_DIV
-    market_fill = acct[S.A_FILL] == E.FILL_MARKET
     acc = np.array([dep, dep, 0.0, 0.0, dep, 0.0, 0.0, 0.0])
     eqs = np.array([dep, 0.0, 0.0, dep])
     cnt = np.zeros(6)  # trades, wins, longs, shorts, no_money, stop_outs
     s1, s2, sn, last_eq = 0.0, 0.0, 0, dep
     pos = np.zeros(5)  # direction, entry, sl, tp, margin
+    pend = np.zeros(7)  # buy stop, buy limit, sell stop, sell limit (0 = none), expiry bar (-1), sl, tp points
+    pend[4] = -1.0
     last_dir = 0
     ticks = np.empty(4)
     n = len(m1_start)
@@ -82,40 +83,18 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
             for t in range(4):
                 bid = ticks[t]
                 ask = bid + spr
-                if t == 0 and j == m1_start[k] and k > 0 and signal[k - 1] != 0:
-                    code = int(signal[k - 1])
-                    rest = code - E.EXIT_SHORT if code >= E.EXIT_SHORT - 1 else code  # the short exit's 8
-                    exit_short = rest != code
-                    entry = rest - E.EXIT_LONG if rest >= E.EXIT_LONG - 1 else rest  # the long exit's 4
-                    exit_long = entry != rest
-                    if (pos[0] > 0 and exit_long) or (pos[0] < 0 and exit_short):
-                        _close(pos, bid if pos[0] > 0 else ask, E.DEAL_EXIT, units, comm, div, acc, eqs, cnt)
-                    if entry != 0 and pos[0] == -entry and acct[S.A_OPPOSITE] != E.OPPOSITE_IGNORE:
-                        _close(pos, bid if pos[0] > 0 else ask, E.DEAL_SIGNAL, units, comm, div, acc, eqs, cnt)
-                        if acct[S.A_OPPOSITE] == E.OPPOSITE_CLOSE:
-                            entry = 0
-                    if entry != 0 and pos[0] == 0.0:
-                        sl_k = sl_bar[k - 1] if len(sl_bar) > 0 and not np.isnan(sl_bar[k - 1]) else sl
-                        tp_k = tp_bar[k - 1] if len(tp_bar) > 0 and not np.isnan(tp_bar[k - 1]) else tp
-                        _open(pos, float(entry), bid, ask, sl_k, tp_k, units, comm, acct, acc, cnt)
+                if t == 0 and j == m1_start[k]:
+                    if pend[4] >= 0 and pend[4] <= k:
+                        pend[:4] = 0.0  # expired
+                    if k > 0 and signal[k - 1] != 0:
+                        _decide(k, int(signal[k - 1]), bid, ask, sl, tp, sl_bar, tp_bar, orders, pos, pend, acct, acc,
+                                eqs, cnt)
+                if pos[0] == 0.0 and pend[0] + pend[1] + pend[2] + pend[3] > 0:
+                    _trigger(bid, ask, pos, pend, acct, acc, cnt)
                 if pos[0] != 0.0:
-                    d = pos[0]
-                    px = bid if d > 0 else ask
-                    if pos[2] > 0 and d * (px - pos[2]) <= 0:
-                        _close(pos, px if (market_fill and t == 0) else pos[2], E.DEAL_SL, units, comm, div, acc, eqs, cnt)
-                    elif pos[3] > 0 and d * (px - pos[3]) >= 0:
-                        _close(pos, px if (market_fill and t == 0) else pos[3], E.DEAL_TP, units, comm, div, acc, eqs, cnt)
-                    else:
-                        eq = acc[0] + d * (px - pos[1]) * units * ((1.0 / px) if div else 1.0)
-                        if eq * 100.0 <= acct[S.A_STOP_OUT] * pos[4]:
-                            _close(pos, px, E.DEAL_STOP_OUT, units, comm, div, acc, eqs, cnt)
-                        else:
-                            _equity_point(eqs, eq)
-            eq = acc[0]
-            if pos[0] != 0.0:
-                px = c if pos[0] > 0 else c + spr
-                eq = acc[0] + pos[0] * (px - pos[1]) * units * ((1.0 / px) if div else 1.0)
+                    _position_tick(bid, ask, t, pos, acct, acc, eqs, cnt)
             if j == m1_stop[k] - 1:
+                eq = _equity(acc[0], pos, c, c + spr, acct)
                 if eq != last_eq and eq > 0 and last_eq > 0:
                     r = np.log(eq / last_eq)
                     s1 += r
@@ -124,8 +103,7 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
                 last_eq = eq
     if pos[0] != 0.0:
         jl = m1_stop[n - 1] - 1
-        _close(pos, m1_close[jl] if pos[0] > 0 else m1_close[jl] + spread_price[jl], E.DEAL_END, units, comm, div,
-               acc, eqs, cnt)
+        _close(pos, m1_close[jl] if pos[0] > 0 else m1_close[jl] + spread_price[jl], E.DEAL_END, acct, acc, eqs, cnt)
     sharpe = 0.0
     if sn >= 2:
         mean = s1 / sn
@@ -136,9 +114,86 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
 
 
 @njit(cache=True)
-def _close(pos, price, reason, units, comm, div, acc, eqs, cnt):
+def _equity(balance, pos, bid, ask, acct):
+    if pos[0] == 0.0:
+        return balance
+    px = bid if pos[0] > 0 else ask
+    units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
+    return balance + pos[0] * (px - pos[1]) * units * ((1.0 / px) if acct[S.A_PCONV] == E.CONV_DIV else 1.0)
+
+
+@njit(cache=True)
+def _decide(k, code, bid, ask, sl, tp, sl_bar, tp_bar, orders, pos, pend, acct, acc, eqs, cnt):
+    """Bar k - 1's decision on bar k's first tick, decoded bit by bit: exits, the entry, then the orders."""
+    cancel = code >= E.CANCEL - 1
+    rest = code - E.CANCEL if cancel else code
+    place = rest >= E.ORDERS - 1
+    rest = rest - E.ORDERS if place else rest
+    exit_short = rest >= E.EXIT_SHORT - 1
+    rest = rest - E.EXIT_SHORT if exit_short else rest
+    exit_long = rest >= E.EXIT_LONG - 1
+    entry = rest - E.EXIT_LONG if exit_long else rest
+    if (pos[0] > 0 and exit_long) or (pos[0] < 0 and exit_short):
+        _close(pos, bid if pos[0] > 0 else ask, E.DEAL_EXIT, acct, acc, eqs, cnt)
+    if entry != 0 and pos[0] == -entry and acct[S.A_OPPOSITE] != E.OPPOSITE_IGNORE:
+        _close(pos, bid if pos[0] > 0 else ask, E.DEAL_SIGNAL, acct, acc, eqs, cnt)
+        if acct[S.A_OPPOSITE] == E.OPPOSITE_CLOSE:
+            entry = 0
+    sl_k = sl_bar[k - 1] if len(sl_bar) > 0 and not np.isnan(sl_bar[k - 1]) else sl
+    tp_k = tp_bar[k - 1] if len(tp_bar) > 0 and not np.isnan(tp_bar[k - 1]) else tp
+    if entry != 0 and pos[0] == 0.0:
+        _open(pos, pend, float(entry), ask if entry > 0 else bid, sl_k, tp_k, acct, acc, cnt)
+    if cancel or place:
+        pend[:4] = 0.0
+    if place and pos[0] == 0.0:
+        i = k - 1
+        for slot, valid in ((0, orders[0][i] > ask), (1, orders[1][i] < ask), (2, orders[2][i] < bid),
+                            (3, orders[3][i] > bid)):
+            price = orders[slot][i]
+            pend[slot] = price if valid and price > 0 and not np.isnan(price) else 0.0
+        life = orders[4][i]
+        pend[4] = k + max(1.0, np.floor(life)) if not np.isnan(life) else -1.0
+        pend[5], pend[6] = sl_k, tp_k
+
+
+@njit(cache=True)
+def _trigger(bid, ask, pos, pend, acct, acc, cnt):
+    """A flat tick against the pending orders: the first triggered (buy stop, buy limit, sell stop, sell
+    limit) opens at its price and cancels them all."""
+    for slot in range(4):
+        price = pend[slot]
+        hit = price > 0 and ((slot == 0 and ask >= price) or (slot == 1 and ask <= price) or
+                             (slot == 2 and bid <= price) or (slot == 3 and bid >= price))
+        if hit:
+            pend[:4] = 0.0
+            _open(pos, pend, 1.0 if slot < 2 else -1.0, price, pend[5], pend[6], acct, acc, cnt)
+            return
+
+
+@njit(cache=True)
+def _position_tick(bid, ask, t, pos, acct, acc, eqs, cnt):
+    """SL, then TP (on Bid for a long, Ask for a short), then the stop-out, else the tick's equity."""
     d = pos[0]
-    result = _cents(d * (price - pos[1]) * units * ((1.0 / price) if div else 1.0)) - comm
+    px = bid if d > 0 else ask
+    market = acct[S.A_FILL] == E.FILL_MARKET and t == 0
+    if pos[2] > 0 and d * (px - pos[2]) <= 0:
+        _close(pos, px if market else pos[2], E.DEAL_SL, acct, acc, eqs, cnt)
+    elif pos[3] > 0 and d * (px - pos[3]) >= 0:
+        _close(pos, px if market else pos[3], E.DEAL_TP, acct, acc, eqs, cnt)
+    else:
+        eq = _equity(acc[0], pos, bid, ask, acct)
+        if eq * 100.0 <= acct[S.A_STOP_OUT] * pos[4]:
+            _close(pos, px, E.DEAL_STOP_OUT, acct, acc, eqs, cnt)
+        else:
+            _equity_point(eqs, eq)
+
+
+@njit(cache=True)
+def _close(pos, price, reason, acct, acc, eqs, cnt):
+    d = pos[0]
+    units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
+    div = acct[S.A_PCONV] == E.CONV_DIV
+    result = _cents(d * (price - pos[1]) * units * ((1.0 / price) if div else 1.0)) - acct[S.A_COMM] * acct[S.A_LOTS]
     _book(acc, result)
     cnt[0] += 1
     cnt[1] += result >= 0
@@ -149,17 +204,19 @@ def _close(pos, price, reason, units, comm, div, acc, eqs, cnt):
 
 
 @njit(cache=True)
-def _open(pos, sg, bid, ask, sl, tp, units, comm, acct, acc, cnt):
-    price = ask if sg > 0 else bid
+def _open(pos, pend, sg, price, sl, tp, acct, acc, cnt):
+    """A position at `price` if the balance covers its margin (else `no_money`); it cancels pending orders."""
+    units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
     need = units / acct[S.A_LEVERAGE] * (price if acct[S.A_MCONV] == E.CONV_MUL else 1.0)
     if need > acc[0]:
         cnt[4] += 1
         return
+    pend[:4] = 0.0
     pt = acct[S.A_POINT]
     pos[0], pos[1], pos[4] = sg, price, need
     pos[2] = price - sg * sl * pt if sl > 0 else 0.0
     pos[3] = price + sg * tp * pt if tp > 0 else 0.0
-    _book(acc, -comm)
+    _book(acc, -acct[S.A_COMM] * acct[S.A_LOTS])
 
 
 @njit(cache=True)

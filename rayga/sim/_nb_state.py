@@ -30,7 +30,17 @@ SH_N = 25
 LAST_EQ = 26
 DEALS = 27
 ENTRY_M1 = 28
-SCRATCH = 29  # first slot of a scratch area: a quiet chunk's per-bar log returns and lowest equities
+# Pending entry orders of a flat account (one-cancels-other): prices (0 = none), the bar at whose first tick
+# they expire (-1: never), the stops in points their fill gets, and whether any is pending.
+O_BUY_STOP = 29
+O_BUY_LIMIT = 30
+O_SELL_STOP = 31
+O_SELL_LIMIT = 32
+O_EXPIRY = 33
+O_SL = 34
+O_TP = 35
+O_ANY = 36
+SCRATCH = 37  # first slot of a scratch area: a quiet chunk's per-bar log returns and lowest equities
 N_SCRATCH = 128  # 2 x _nb_quiet.CHUNK
 N_STATE = SCRATCH + N_SCRATCH
 

@@ -79,10 +79,11 @@ def vbt_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_p
 
 
 @njit(cache=True, _nrt=False)
-def simulate_vbt_nb(m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop,
-                    tf_open, tf_close, open_spread, close_ask, tf_high, tf_low, ask_high, ask_low,
-                    long_drop, short_drop, swap_units, signal, sl, tp, sl_bar, tp_bar, acct, st, deals, curve, out):
-    """`_nb_loop.simulate_nb`'s contract (the same arguments and outputs) under vectorbt's stop rules."""
+def simulate_vbt_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, curve, out):
+    """`_nb_loop.simulate_nb`'s contract (the same arguments and outputs) under vectorbt's stop rules, without
+    pending orders (`orders` is not read: the engines refuse rules that place them in this mode)."""
+    (m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop, tf_open, tf_close, open_spread,
+     close_ask, _, _, _, _, _, _, swap_units) = sim
     reset_state_nb(st, acct)
     n = len(m1_start)
     for k in range(n):

@@ -15,7 +15,7 @@ from rayga.sim import _nb_state as S
 from rayga.sim._nb_loop import simulate_nb
 from rayga.sim._nb_vbt import simulate_vbt_nb
 from rayga.sim.account import AccountConfig
-from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, N_METRICS, STOPS_VECTORBT, M
+from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, N_METRICS, ORDERS, STOPS_VECTORBT, M
 from rayga.sim.prepared import SimData, prepare
 from rayga.strategies.base import Strategy
 
@@ -103,7 +103,7 @@ def backtest(md: MarketData, strategy: Strategy, genome: np.ndarray, account: Ac
     genome = as_genomes(strategy, genome)[0]
     strategy.check_genomes(genome[None, :])  # the same checks as a batch
     sl, tp = strategy.pass_stops(data, genome)
-    return run_signals(data, strategy.signals(data, genome), sl, tp)
+    return run_signals(data, strategy.signals(data, genome), sl, tp, strategy.pass_orders(data, genome))
 
 
 def per_bar(stop: float | np.ndarray, n: int, name: str) -> tuple[np.ndarray, float]:
@@ -116,21 +116,50 @@ def per_bar(stop: float | np.ndarray, n: int, name: str) -> tuple[np.ndarray, fl
     return arr, 0.0
 
 
+def no_orders() -> tuple[np.ndarray, ...]:
+    """The `orders` argument of a pass without pending orders (buy stop, buy limit, sell stop, sell limit,
+    expiry: unsized)."""
+    return tuple(np.empty(0) for _ in range(5))
+
+
+def with_orders(signal: np.ndarray, orders: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The decisions with the ORDERS mark on every bar that places a pending order, as the batch kernel marks
+    them (added: a SELL's code is negative, so the decision parts are not bits of the int8)."""
+    placed = np.zeros(len(signal), dtype=bool)
+    for prices in orders[:4]:
+        placed |= ~np.isnan(prices)
+    return (signal + np.where(placed, ORDERS, 0)).astype(np.int8)
+
+
 def run_signals(data: SimData, signal: np.ndarray, sl: float | np.ndarray = 0.0,
-                tp: float | np.ndarray = 0.0) -> BacktestResult:
+                tp: float | np.ndarray = 0.0, orders: tuple[np.ndarray, ...] | None = None) -> BacktestResult:
     """Backtest given decisions: signal[k] = +1 buy / -1 sell / 0 at the close of timeframe bar k
-    (executed on the first tick of bar k + 1); SL/TP in points (fractions in vectorbt stop mode), or
-    per bar: the points for an entry decided at bar k (ATR-scaled stops)."""
+    (executed on the first tick of bar k + 1, with the exits and CANCEL of `rayga.rules`); SL/TP in points
+    (fractions in vectorbt stop mode), or per bar: the points for an entry decided at bar k (ATR-scaled
+    stops); `orders`: per-bar buy stop, buy limit, sell stop, sell limit prices (NaN: none) and expiry in bars
+    (`rayga.rules.Decisions`)."""
     signal = np.ascontiguousarray(signal, dtype=np.int8)
-    if len(signal) != len(data.m1_start):
-        raise ConfigError(f"signal has {len(signal)} values; the data has {len(data.m1_start)} timeframe bars")
+    n = len(data.m1_start)
+    if len(signal) != n:
+        raise ConfigError(f"signal has {len(signal)} values; the data has {n} timeframe bars")
+    if orders is None:
+        orders = no_orders()
+    else:
+        orders = tuple(np.ascontiguousarray(a, dtype=np.float64) for a in orders)
+        if len(orders) != 5 or any(a.shape != (n,) for a in orders):
+            raise ConfigError(f"`orders` must be five arrays (buy stop, buy limit, sell stop, sell limit, expiry) "
+                              f"of one value per timeframe bar ({n})")
+        if data.acct[S.A_STOP_MODE] == STOPS_VECTORBT:
+            raise ConfigError("pending orders run under MT5's stop rules only; set stop_mode = \"mt5\" under [account]")
+        signal = with_orders(signal, orders)
     deals = np.zeros(2 * int(np.count_nonzero(signal)) + 4, DEAL_DTYPE)
     out = np.zeros((1, N_METRICS))
     equity = np.empty(len(signal))
     sl_bar, sl = per_bar(sl, len(signal), "sl")
     tp_bar, tp = per_bar(tp, len(signal), "tp")
     simulate = simulate_vbt_nb if data.acct[S.A_STOP_MODE] == STOPS_VECTORBT else simulate_nb
-    simulate(*data.kernel_args(), signal, sl, tp, sl_bar, tp_bar, data.acct, np.empty(S.N_STATE), deals, equity, out[0])
+    simulate(data.kernel_args(), signal, sl, tp, sl_bar, tp_bar, orders, data.acct, np.empty(S.N_STATE), deals, equity,
+             out[0])
     finish_metrics(out)
     rec = deals[: int(out[0, M["total_deals"]])]
     frame = pd.DataFrame({

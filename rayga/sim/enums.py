@@ -32,7 +32,8 @@ DEAL_TP = 2
 DEAL_STOP_OUT = 3
 DEAL_END = 4
 DEAL_EXIT = 5        # the rule's exit to flat
-DEAL_REASONS = ("signal", "sl", "tp", "stop_out", "end_of_test", "exit")
+DEAL_ORDER = 6       # a pending order's fill
+DEAL_REASONS = ("signal", "sl", "tp", "stop_out", "end_of_test", "exit", "order")
 
 # A rule's decision at a bar's close, one int8: entry + EXIT_LONG and/or + EXIT_SHORT. Exits apply first, on
 # the next bar's first tick, then the entry. Plain +1 / -1 / 0 signals are decisions without exits.
@@ -41,7 +42,10 @@ SELL = -1
 EXIT_LONG = 4
 EXIT_SHORT = 8
 EXIT_ALL = EXIT_LONG + EXIT_SHORT
-DECISIONS = tuple(e + a + b for a in (0, EXIT_LONG) for b in (0, EXIT_SHORT) for e in (SELL, 0, BUY))
+ORDERS = 16          # set by the batch kernel on bars whose decision places pending orders (not written by rules)
+CANCEL = 32          # cancel the pending orders
+DECISIONS = tuple(e + a + b + c for c in (0, CANCEL) for a in (0, EXIT_LONG) for b in (0, EXIT_SHORT)
+                  for e in (SELL, 0, BUY))
 # What an entry against the open position does.
 OPPOSITE_REVERSE = 0  # close it and open the other way (netting; the default)
 OPPOSITE_CLOSE = 1    # close it only

@@ -46,9 +46,9 @@ def {batch}(sim, bars, params, sl, tp, acct, deals, curve, out):
     for g in prange(params.shape[0]):
         st = np.empty(N_STATE)
         signal = rule(bars[0], bars[1], bars[2], bars[3], params[g])
-        {simulate}(sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], sim[6], sim[7], sim[8], sim[9], sim[10],
-                    sim[11], sim[12], sim[13], sim[14], sim[15], sim[16], sim[17], sim[18], signal, sl[g], tp[g],
-                    np.empty(0), np.empty(0), acct, st, deals, curve, out[g])
+        none = np.empty(0)
+        {simulate}(sim, signal, sl[g], tp[g], none, none, (none, none, none, none, none), acct, st, deals, curve,
+                   out[g])
 '''.replace("{batch}", b).replace("{simulate}", f) for b, f in (("batch_nb", "simulate_nb"),
                                                                  ("batch_vbt_nb", "simulate_vbt_nb")))
 
@@ -92,6 +92,28 @@ def fill_nb(a, value):
 
 
 @njit(cache=True, _nrt=False, inline="always")
+def reset_nb(signal, sl, tp, bs, bl, ss, sll, ex, stops, orders):
+    """A genome's fresh decision buffers (through locals: a slice assignment to a tuple's field inside a
+    parallel loop is lost, Numba 0.60-0.68)."""
+    fill_nb(signal, 0)
+    if stops:
+        fill_nb(sl, np.nan)
+        fill_nb(tp, np.nan)
+    if orders:
+        for a in (bs, bl, ss, sll, ex):
+            fill_nb(a, np.nan)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def mark_orders_nb(signal, bs, bl, ss, sll):
+    """The ORDERS mark on every bar whose decision places a pending order (added: a SELL's code is negative,
+    so the decision bits are not bits of the int8)."""
+    for k in range(signal.shape[0]):
+        if bs[k] == bs[k] or bl[k] == bl[k] or ss[k] == ss[k] or sll[k] == sll[k]:
+            signal[k] += 16
+
+
+@njit(cache=True, _nrt=False, inline="always")
 def warm_nb(signal, first):
     """The first bar with a decision when it lies in the warm-up of a guarded row (before first[i]), or -1."""
     lo = 0
@@ -106,10 +128,11 @@ def warm_nb(signal, first):
 ''' + "".join('''
 
 @njit(cache=True, parallel=True)
-def {batch}(sim, flat, hflat, params, table, rows, first, sl, tp, stops, threads, acct, deals, curve, out, status):
-    """Every genome: its rule into a per-thread buffer (sl/tp reset to NaN only for rules that write
-    them: `stops`), the warm-up check (status[g] >= 0: the bar it decided at), then the simulation. Thread t
-    runs the t-th contiguous share of the genomes (sizes as numpy.array_split)."""
+def {batch}(sim, flat, hflat, params, table, rows, first, sl, tp, stops, orders, threads, acct, deals, curve, out,
+            status):
+    """Every genome: its rule into per-thread buffers (the stop and order ones reset to NaN only for rules
+    that write them: `stops`, `orders`), the warm-up check (status[g] >= 0: the bar it decided at), then the
+    simulation. Thread t runs the t-th contiguous share of the genomes (sizes as numpy.array_split)."""
     n_g = params.shape[0]
     n = flat[3].shape[0]
     n_t = max(1, min(threads, n_g))
@@ -117,22 +140,21 @@ def {batch}(sim, flat, hflat, params, table, rows, first, sl, tp, stops, threads
         g0 = t * (n_g // n_t) + min(t, n_g % n_t)
         g1 = g0 + n_g // n_t + (1 if t < n_g % n_t else 0)
         signal = np.empty(n, np.int8)
-        sl_k = np.empty(n)
-        tp_k = np.empty(n)
+        sl_k, tp_k = np.empty(n), np.empty(n)
+        bs, bl, ss, sll, ex = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
         none = np.empty(0)
         st = np.empty(N_STATE)
         for g in range(g0, g1):
-            fill_nb(signal, 0)  # buffers reset through locals: a slice assignment to a tuple's field inside
-            if stops:           # a parallel loop is lost (Numba 0.60-0.68)
-                fill_nb(sl_k, np.nan)
-                fill_nb(tp_k, np.nan)
-            decide_nb(flat, hflat, params[g], table, rows[g], Decisions(signal, sl_k, tp_k))
+            reset_nb(signal, sl_k, tp_k, bs, bl, ss, sll, ex, stops, orders)
+            decide_nb(flat, hflat, params[g], table, rows[g], Decisions(signal, sl_k, tp_k, bs, bl, ss, sll, ex))
             status[g] = warm_nb(signal, first[g])
             if status[g] >= 0:
                 continue
-            {simulate}(sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], sim[6], sim[7], sim[8], sim[9], sim[10],
-                        sim[11], sim[12], sim[13], sim[14], sim[15], sim[16], sim[17], sim[18], signal, sl[g],
-                        tp[g], sl_k if stops else none, tp_k if stops else none, acct, st, deals, curve, out[g])
+            if orders:
+                mark_orders_nb(signal, bs, bl, ss, sll)
+            {simulate}(sim, signal, sl[g], tp[g], sl_k if stops else none, tp_k if stops else none,
+                       (bs, bl, ss, sll, ex) if orders else (none, none, none, none, none), acct, st, deals, curve,
+                       out[g])
 '''.replace("{batch}", b).replace("{simulate}", f) for b, f in (("batch_nb", "simulate_nb"),
                                                                  ("batch_vbt_nb", "simulate_vbt_nb")))
 

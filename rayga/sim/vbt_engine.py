@@ -71,6 +71,9 @@ def evaluate_vectorbt(data: SimData, strategy: Strategy, genomes: np.ndarray,
                       memory_budget: int = 1 << 30) -> np.ndarray:
     import vectorbt as vbt
 
+    if getattr(strategy, "writes_orders", lambda: False)():
+        raise ConfigError(f"strategy {strategy.name} places pending orders, which the vectorbt engine does not "
+                          f"model; use engine = \"numba\"")
     acct = data.acct
     has_stops = np.any(np.array([strategy.stops(g) for g in genomes]) > 0) if len(genomes) else False
     if has_stops and acct[S.A_STOP_MODE] != STOPS_VECTORBT:

@@ -74,6 +74,10 @@ class Strategy:
         """SL/TP of one pass for `run_signals`: points, or one value per decision bar (ATR-scaled stops)."""
         return self.stops(genome)
 
+    def pass_orders(self, data: SimData, genome: np.ndarray) -> tuple | None:
+        """The pending orders of one pass for `run_signals` (`rayga.rules.Decisions` fields), or None."""
+        return None
+
     def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
         """Fill out[g] with the metrics of genome g (all genomes in one parallel kernel call)."""
         raise NotImplementedError

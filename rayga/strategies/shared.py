@@ -10,7 +10,8 @@ timeframe bars (closes unless said otherwise), NaN during their warm-up as MT5 d
 |---|---|---|
 | `sma`, `ema`, `smma`, `lwma` | period | MT5's moving averages of the close |
 | `ma` | period, method | method 0 SMA, 1 EMA, 2 SMMA, 3 LWMA |
-| `rsi`, `std`, `roc`, `momentum`, `cci` | period | RSI (Wilder), standard deviation, rate of change, momentum, CCI (high/low/close) |
+| `rsi`, `std`, `roc`, `momentum` | period | RSI (Wilder), standard deviation, rate of change, momentum |
+| `cci` | period | the commodity channel index (high/low/close) |
 | `atr`, `adx` | period | ATR and ADX's main line (high/low/close) |
 | `donchian_upper`, `donchian_lower` | period | highest high / lowest low of the last `period` bars (bar k included) |
 | `macd_main`, `macd_signal` | fast, slow, signal | MACD's main line and its signal (SMA of the main line) |
@@ -125,7 +126,8 @@ def declared_rows(cls: type, param_names: Sequence[str], where: str) -> tuple[Ro
                               f"{len(args)} {where}")
         for a in args:
             if isinstance(a, str) and a not in param_names:
-                raise ConfigError(f"row {name!r}: {a!r} is not one of the parameters ({', '.join(param_names)}) {where}")
+                raise ConfigError(f"row {name!r}: {a!r} is not one of the parameters ({', '.join(param_names)}) "
+                                  f"{where}")
             if not isinstance(a, str) and not (isinstance(a, int | np.integer) and not isinstance(a, bool)):
                 raise ConfigError(f"row {name!r}: arguments are parameter names or whole numbers (got {a!r}) {where}")
         if set(options) - {"warmup"}:

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from rayga.errors import ConfigError, StrategyError
-from rayga.sim.enums import DEAL_DTYPE, DECISIONS
+from rayga.sim import _nb_state as S
+from rayga.sim.enums import DEAL_DTYPE, DECISIONS, STOPS_VECTORBT
 from rayga.sim.prepared import SimData
 from rayga.strategies.base import Param, Strategy
 
@@ -104,6 +105,10 @@ class UserStrategy(Strategy):
         the compiled functions it calls. Batches reset those buffers to NaN per genome only for such rules."""
         return type(self).rule is not None and _touches(getattr(type(self).rule, "py_func", None), {"sl", "tp"})
 
+    def writes_orders(self) -> bool:
+        """Whether the rule may place pending orders (`out.buy_stop` ... `out.expiry`), read off its code."""
+        return type(self).rule is not None and _touches(getattr(type(self).rule, "py_func", None), set(ORDER_FIELDS))
+
     def _guarded_first(self, first: np.ndarray) -> np.ndarray:
         guard = np.array([r.warmup for r in self.shared_rows()], dtype=bool)
         return np.ascontiguousarray(np.where(guard[None, :], first, 0), dtype=np.int64)
@@ -118,7 +123,7 @@ class UserStrategy(Strategy):
         flat, hflat = flat_bars(rule_bars(data, type(self).timeframes))
         genome = np.ascontiguousarray(genome, dtype=np.float64)
         n = len(data.tf_close)
-        out = Decisions(np.zeros(n, np.int8), np.full(n, np.nan), np.full(n, np.nan))
+        out = Decisions(np.zeros(n, np.int8), *(np.full(n, np.nan) for _ in Decisions._fields[1:]))
         with batch_rows(data, self.shared_rows(), genome[None, :], self.param_names) as (table, rows, first):
             try:
                 self._kernels().decide_nb(flat, hflat, genome, table, rows[0], out)
@@ -128,10 +133,19 @@ class UserStrategy(Strategy):
         bad = np.flatnonzero(out.signal[:guarded.max(initial=0)])
         if len(bad):
             raise self._warming(data, genome, int(bad[0]), first[0])
-        if not self.writes_stops() and not (np.isnan(out.sl).all() and np.isnan(out.tp).all()):
-            raise StrategyError(f"strategy {self.name} ({self._file()}): its rule writes out.sl / out.tp through "
-                                f"code rayga cannot read; write them in the rule or a @njit function it calls")
+        for fields, read in ((("sl", "tp"), self.writes_stops()), (ORDER_FIELDS, self.writes_orders())):
+            if not read and not all(np.isnan(getattr(out, f)).all() for f in fields):
+                raise StrategyError(f"strategy {self.name} ({self._file()}): its rule writes out.{fields[0]} ... "
+                                    f"through code rayga cannot read; write them in the rule or in a @njit function "
+                                    f"it calls")
         return out
+
+    def pass_orders(self, data: SimData, genome: np.ndarray) -> tuple | None:
+        """The pending orders of one pass (buy stop, buy limit, sell stop, sell limit, expiry per bar), or None."""
+        if not self.writes_orders():
+            return None
+        dec = self.decisions(data, genome)
+        return tuple(getattr(dec, f) for f in ORDER_FIELDS)
 
     def signals(self, data: SimData, genome: np.ndarray) -> np.ndarray:
         if type(self).rule is not None:
@@ -164,6 +178,9 @@ class UserStrategy(Strategy):
             return
         stops = np.array([self.stops(g) for g in genomes], dtype=np.float64).reshape(len(genomes), 2)
         sl, tp = np.ascontiguousarray(stops[:, 0]), np.ascontiguousarray(stops[:, 1])
+        if self.writes_orders() and data.acct[S.A_STOP_MODE] == STOPS_VECTORBT:
+            raise ConfigError(f"strategy {self.name} places pending orders, which run under MT5's stop rules only; "
+                              f"set stop_mode = \"mt5\" under [account]")
         try:
             if type(self).rule is not None:
                 self._run_rule(data, genomes, sl, tp, out)
@@ -191,8 +208,8 @@ class UserStrategy(Strategy):
         with batch_rows(data, self.shared_rows(), genomes, self.param_names) as (table, rows, first):
             _batch(self._kernels(), data)(data.kernel_args(), flat, hflat, genomes, table, rows,
                                           self._guarded_first(first), sl, tp, self.writes_stops(),
-                                          numba.get_num_threads(), data.acct, np.empty(0, DEAL_DTYPE), np.empty(0),
-                                          out, status)
+                                          self.writes_orders(), numba.get_num_threads(), data.acct,
+                                          np.empty(0, DEAL_DTYPE), np.empty(0), out, status)
         bad = np.flatnonzero(status >= 0)
         if len(bad):
             g = int(bad[0])
@@ -201,9 +218,6 @@ class UserStrategy(Strategy):
 
 def _batch(module: object, data: SimData) -> object:
     """The generated module's batch kernel for the data's stop rules (vectorbt's have their own simulator)."""
-    from rayga.sim import _nb_state as S
-    from rayga.sim.enums import STOPS_VECTORBT
-
     return module.batch_vbt_nb if data.acct[S.A_STOP_MODE] == STOPS_VECTORBT else module.batch_nb
 
 
@@ -233,6 +247,7 @@ def _touches(func: object, attrs: set[str], seen: set | None = None) -> bool:
     return False
 
 
+ORDER_FIELDS = ("buy_stop", "buy_limit", "sell_stop", "sell_limit", "expiry")  # rayga.rules.Decisions
 USER_MODULE = "rayga_user_"
 
 
@@ -381,7 +396,7 @@ def _check_compiles(strategy: UserStrategy, spec: str) -> None:
             from rayga.strategies.shared import make_row
 
             table = np.array([make_row(bars, r.key(genome, strategy.param_names)) for r in rows]).reshape(len(rows), n)
-            out = Decisions(np.zeros(n, np.int8), np.full(n, np.nan), np.full(n, np.nan))
+            out = Decisions(np.zeros(n, np.int8), *(np.full(n, np.nan) for _ in Decisions._fields[1:]))
             strategy._kernels().decide_nb(*flat_bars(bars), genome, table, np.arange(len(rows), dtype=np.int64), out)
             sig = out.signal
             first = [int(np.argmax(~np.isnan(row))) if (~np.isnan(row)).any() else n for row in table]

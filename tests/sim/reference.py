@@ -22,16 +22,21 @@ def tick_prices(o, h, lo, c, last_dir):
 def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop, signal, sl_points, tp_points,
              *, deposit, lots, contract, leverage, commission, stop_out_pct, point, bars_per_year,
              profit_div=False, margin_mul=True, fill="order", swap_units=None, swap_long=0.0, swap_short=0.0,
-             opposite="reverse", sl_bar=None, tp_bar=None):
-    """A bar's decision: an entry (+1 buy, -1 sell, 0) plus 4 to exit a long and 8 to exit a short, taken on
-    the next bar's first tick, exits first. An entry against the open position reverses it, closes it or is
-    ignored (`opposite`); one along it does nothing. `sl_bar`/`tp_bar`: points for an entry decided at each
-    bar (NaN: `sl_points`/`tp_points`)."""
+             opposite="reverse", sl_bar=None, tp_bar=None, orders=None):
+    """A bar's decision: an entry (+1 buy, -1 sell, 0) plus 4 to exit a long and 8 to exit a short and 32 to
+    cancel the pending orders, taken on the next bar's first tick, exits first. An entry against the open
+    position reverses it, closes it or is ignored (`opposite`); one along it does nothing. `sl_bar`/`tp_bar`:
+    points for an entry decided at each bar (NaN: `sl_points`/`tp_points`). `orders`: per bar, the prices of
+    a buy stop, buy limit, sell stop and sell limit its decision places (NaN: none) and their life in bars
+    (NaN: until filled or replaced): placed after the exits and the entry if no position is open, replacing
+    the pending ones, one-cancels-other, triggered on the ticks (buys on Ask, sells on Bid) and filled at
+    their price; any position opening cancels them."""
     units = lots * contract
     s = dict(bal=deposit, eq_peak=deposit, eq_dd=0.0, eq_rel=0.0, eq_min=deposit, bal_peak=deposit, bal_dd=0.0,
              bal_rel=0.0, bal_min=deposit, gp=0.0, gl=0.0, trades=0, deals=0, wins=0, longs=0, shorts=0,
              no_money=0, stop_outs=0)
     pos = {}
+    pending = {}  # kind -> price; "expiry" -> bar at whose first tick they go; "sl", "tp" -> points of the fill
     deals = []
 
     def conv(price):
@@ -82,19 +87,45 @@ def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop
         deals.append((j, -d, "out", reason, price))
         equity_point(s["bal"])
 
-    def open_(j, d, bid, ask, k):
-        price = ask if d > 0 else bid
+    def stops_of(k):
+        sl = sl_points if sl_bar is None or math.isnan(sl_bar[k]) else sl_bar[k]
+        tp = tp_points if tp_bar is None or math.isnan(tp_bar[k]) else tp_bar[k]
+        return sl, tp
+
+    def open_(j, d, price, sl, tp, reason="signal"):
         margin = units / leverage * (price if margin_mul else 1.0)
         if margin > s["bal"]:
             s["no_money"] += 1
             return
-        sl = sl_points if sl_bar is None or math.isnan(sl_bar[k]) else sl_bar[k]
-        tp = tp_points if tp_bar is None or math.isnan(tp_bar[k]) else tp_bar[k]
+        pending.clear()  # a position cancels the pending orders
         pos.update(dir=d, entry=price, margin=margin, swap=0.0,
                    sl=price - d * sl * point if sl > 0 else 0.0,
                    tp=price + d * tp * point if tp > 0 else 0.0)
         book(-commission * lots)
-        deals.append((j, d, "in", "signal", price))
+        deals.append((j, d, "in", reason, price))
+
+    def place(k, bid, ask):  # the orders decided at bar k, on the next bar's first tick
+        pending.clear()
+        if pos or orders is None:
+            return
+        wanted = {"buy_stop": (orders[0][k], lambda p: p > ask), "buy_limit": (orders[1][k], lambda p: p < ask),
+                  "sell_stop": (orders[2][k], lambda p: p < bid), "sell_limit": (orders[3][k], lambda p: p > bid)}
+        for kind, (price, valid) in wanted.items():
+            if not math.isnan(price) and price > 0 and valid(price):
+                pending[kind] = price
+        if pending:
+            life = orders[4][k]
+            pending["expiry"] = k + 1 + max(1, math.floor(life)) if not math.isnan(life) else None
+            pending["sl"], pending["tp"] = stops_of(k)
+
+    def trigger(j, bid, ask):
+        for kind, d, hit in (("buy_stop", 1, lambda p: ask >= p), ("buy_limit", 1, lambda p: ask <= p),
+                             ("sell_stop", -1, lambda p: bid <= p), ("sell_limit", -1, lambda p: bid >= p)):
+            if kind in pending and hit(pending[kind]):
+                price, sl, tp = pending[kind], pending["sl"], pending["tp"]
+                pending.clear()
+                open_(j, d, price, sl, tp, "order")
+                return
 
     sh = []
     last_eq = deposit
@@ -108,8 +139,13 @@ def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop
             rate = swap_long if pos["dir"] > 0 else swap_short
             px = bid0 if pos["dir"] > 0 else ask0
             pos["swap"] += swap_units[k] * rate * point * lots * contract * conv(px)
-        if k > 0 and signal[k - 1] != 0:
+        if pending.get("expiry") is not None and k >= pending["expiry"]:
+            pending.clear()
+        placing = k > 0 and orders is not None and any(not math.isnan(orders[i][k - 1]) for i in range(4))
+        if k > 0 and (signal[k - 1] != 0 or placing):
             code = int(signal[k - 1])
+            cancel = code >= 31
+            code -= 32 * cancel
             exit_short = code in (7, 8, 9, 11, 12, 13)
             exit_long = code in (3, 4, 5, 11, 12, 13)
             d = code - 8 * exit_short - 4 * exit_long
@@ -121,13 +157,19 @@ def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop
                 if opposite == "close":
                     d = 0
             if d and not pos:
-                open_(j0, d, bid0, ask0, k - 1)
+                open_(j0, d, ask0 if d > 0 else bid0, *stops_of(k - 1))
+            if cancel:
+                pending.clear()
+            if placing:
+                place(k - 1, bid0, ask0)
         for j in range(m1_start[k], m1_stop[k]):
             ticks, last_dir = tick_prices(m1_open[j], m1_high[j], m1_low[j], m1_close[j], last_dir)
             for t, bid in enumerate(ticks):
+                ask = bid + spread_price[j]
+                if not pos and pending:
+                    trigger(j, bid, ask)
                 if not pos:
                     continue
-                ask = bid + spread_price[j]
                 d = pos["dir"]
                 px = bid if d > 0 else ask
                 if pos["sl"] > 0 and d * (px - pos["sl"]) <= 0:

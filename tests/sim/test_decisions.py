@@ -14,7 +14,19 @@ from rayga.sim import _nb_state as S
 from rayga.sim._nb_loop import simulate_nb
 from rayga.sim._nb_reference import reference_nb
 from rayga.sim.account import AccountConfig
-from rayga.sim.enums import BUY, DEAL_DTYPE, DEAL_REASONS, DECISIONS, EXIT_LONG, EXIT_SHORT, METRICS, N_METRICS, SELL
+from rayga.sim.engine import no_orders
+from rayga.sim.enums import (
+    BUY,
+    CANCEL,
+    DEAL_DTYPE,
+    DEAL_REASONS,
+    DECISIONS,
+    EXIT_LONG,
+    EXIT_SHORT,
+    METRICS,
+    N_METRICS,
+    SELL,
+)
 from rayga.sim.prepared import prepare
 from tests.data.test_market import random_m1
 from tests.sim.reference import simulate
@@ -25,8 +37,8 @@ MODES = ("reverse", "close", "ignore")
 def kernel(data, signal, sl, tp, sl_bar, tp_bar, keep_deals=True):  # noqa: ANN001, ANN201
     deals = np.zeros(2 * int(np.count_nonzero(signal)) + 4 if keep_deals else 0, DEAL_DTYPE)
     out = np.zeros(N_METRICS)
-    simulate_nb(*data.kernel_args(), signal, float(sl), float(tp), sl_bar, tp_bar, data.acct, np.empty(S.N_STATE),
-                deals, np.empty(0), out)
+    simulate_nb(data.kernel_args(), signal, float(sl), float(tp), sl_bar, tp_bar, no_orders(), data.acct,
+                np.empty(S.N_STATE), deals, np.empty(0), out)
     got = dict(zip(METRICS, out, strict=True))
     rows = [(int(d["m1_index"]), int(d["direction"]), "in" if d["entry"] else "out", DEAL_REASONS[d["reason"]],
              float(d["price"])) for d in deals[: int(got["total_deals"])]] if keep_deals else None
@@ -48,7 +60,7 @@ def python_reference(data, account, signal, sl, tp, sl_bar, tp_bar):  # noqa: AN
 def compiled_reference(data, signal, sl, tp, sl_bar, tp_bar):  # noqa: ANN001, ANN201
     out = np.zeros(N_METRICS)
     reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
-                 data.m1_stop, signal, float(sl), float(tp), sl_bar, tp_bar, data.acct, out)
+                 data.m1_stop, signal, float(sl), float(tp), sl_bar, tp_bar, no_orders(), data.acct, out)
     return {m: out[j] for j, m in enumerate(METRICS) if m != "complex_criterion"}
 
 
@@ -59,7 +71,8 @@ def assert_same(got, ref, what=""):  # noqa: ANN001
 
 
 def test_the_decision_codes():
-    assert sorted(DECISIONS) == [-1, 0, 1, 3, 4, 5, 7, 8, 9, 11, 12, 13]
+    plain = [-1, 0, 1, 3, 4, 5, 7, 8, 9, 11, 12, 13]
+    assert sorted(DECISIONS) == plain + [c + CANCEL for c in plain]
     assert BUY + EXIT_SHORT == 9 and SELL + EXIT_LONG == 3
 
 
@@ -72,7 +85,7 @@ def test_random_decisions_equal_both_references(seed):
     swaps = {"swap_long": -6.5, "swap_short": 1.8} if seed % 2 else None
     md = MarketData(symbol_spec("EURUSD", swaps), m1, ["M5", "M15", "H1"][seed % 3])
     n = len(md.bars())
-    codes = np.array(DECISIONS, dtype=np.int8)
+    codes = np.array([c for c in DECISIONS if c < CANCEL - 1], dtype=np.int8)  # pending orders: test_orders.py
     weights = np.where(codes == 0, 12.0, 1.0)
     signal = rng.choice(codes, n, p=weights / weights.sum()).astype(np.int8)
     account = AccountConfig(deposit=[100_000.0, 4_000.0][seed % 2], commission_per_lot=[0, 7, 3.5][seed % 3],

@@ -12,6 +12,7 @@ from rayga.sim import _nb_state as S
 from rayga.sim._nb_loop import simulate_nb
 from rayga.sim._nb_prep import low_first_nb
 from rayga.sim.account import AccountConfig
+from rayga.sim.engine import no_orders
 from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, N_METRICS
 from rayga.sim.prepared import prepare
 from tests.data.test_market import random_m1
@@ -22,10 +23,10 @@ def run_both(md, account, signal, sl, tp):
     data = prepare(md, account)
     deals = np.zeros(2 * int(np.count_nonzero(signal)) + 4, DEAL_DTYPE)
     out = np.zeros(N_METRICS)
-    simulate_nb(*data.kernel_args(), signal, float(sl), float(tp), np.empty(0), np.empty(0), data.acct,
+    simulate_nb(data.kernel_args(), signal, float(sl), float(tp), np.empty(0), np.empty(0), no_orders(), data.acct,
                 np.empty(S.N_STATE), deals, np.empty(0), out)
     batch = np.zeros(N_METRICS)  # as batches run it: no deals kept (a bar's stop exit may skip its ticks)
-    simulate_nb(*data.kernel_args(), signal, float(sl), float(tp), np.empty(0), np.empty(0), data.acct,
+    simulate_nb(data.kernel_args(), signal, float(sl), float(tp), np.empty(0), np.empty(0), no_orders(), data.acct,
                 np.empty(S.N_STATE), np.empty(0, DEAL_DTYPE), np.empty(0), batch)
     a = data.acct
     ref, ref_deals = simulate(
@@ -121,7 +122,8 @@ def test_compiled_per_tick_reference_equals_python_reference(seed):
     data = prepare(md, account)
     out = np.zeros(N_METRICS)
     reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
-                 data.m1_stop, signal, float(sl), float(tp), np.empty(0), np.empty(0), data.acct, out)
+                 data.m1_stop, signal, float(sl), float(tp), np.empty(0), np.empty(0), no_orders(), data.acct,
+                 out)
     _, ref, _, _ = run_both(md, account, signal, sl, tp)
     assert_same(dict(zip(METRICS, out, strict=True)), ref)
 
@@ -147,6 +149,6 @@ def test_batches_equal_the_per_tick_reference_on_real_data(eurusd_dir):
     for i, genome in enumerate(genomes):
         reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
                      data.m1_stop, strategy.signals(data, genome), genome[2], genome[3], np.empty(0), np.empty(0),
-                     data.acct, out)
+                     no_orders(), data.acct, out)
         ref = {name: out[j] for j, name in enumerate(METRICS) if name != "complex_criterion"}
         assert_same(table.iloc[i].to_dict(), ref)

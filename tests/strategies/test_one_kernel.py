@@ -83,8 +83,8 @@ def test_a_users_file_with_the_built_ins_rule_gives_its_figures_on_any_split_and
         numba.set_num_threads(threads)
 
 
-WARMING = USER_MA.replace("        if np.isnan(p.fast_ma[k - 1]) or np.isnan(p.slow_ma[k - 1]):\n            continue\n",
-                          "        if k == 3:\n            out.signal[k] = BUY\n")
+GUARD = "        if np.isnan(p.fast_ma[k - 1]) or np.isnan(p.slow_ma[k - 1]):\n            continue\n"
+WARMING = USER_MA.replace(GUARD, "        if k == 3:\n            out.signal[k] = BUY\n")
 
 
 def test_a_rule_deciding_while_a_row_warms_up_is_one_line_in_a_batch_and_a_backtest(tmp_path, data, capsys):
