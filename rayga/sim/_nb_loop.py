@@ -156,7 +156,7 @@ def bar_extremes_nb(k, d, entry, base, units, pconv, sim):
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def position_bar_nb(st, acct, deals, k, sim, settled, pconv, d, entry, sl_px, tp_px, margin, base, units, peak,
+def position_bar_nb(st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px, tp_px, margin, base, units, peak,
                     dd, rel, eq_min, trough, last, s1, s2, sn):
     """Bar k of an open position: settled from its extremes when nothing can happen in it, else its ticks
     walked (or its lone stop exit booked without them: `lone_exit_nb`). Returns (walked: the state vector
@@ -164,7 +164,7 @@ def position_bar_nb(st, acct, deals, k, sim, settled, pconv, d, entry, sl_px, tp
     e_min, e_max, adverse, favour, drop = bar_extremes_nb(k, d, entry, base, units, pconv, sim)
     sl_hit = sl_px > 0 and d * (adverse - sl_px) <= 0
     tp_hit = tp_px > 0 and d * (favour - tp_px) >= 0
-    so_hit = e_min * 100.0 <= acct[S.A_STOP_OUT] * margin
+    so_hit = e_min * 100.0 <= so * margin
     needs = sl_hit or tp_hit or so_hit
     drop_money = drop * units
     if not needs and e_max > peak:
@@ -219,6 +219,7 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
     m1_start, m1_stop, m1_close, spread_price, swap_units = sim[6], sim[7], sim[3], sim[4], sim[18]
     reset_state_nb(st, acct)
     units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
+    so = acct[S.A_STOP_OUT]
     pconv = int(acct[S.A_PCONV])
     has_swap = acct[S.A_SWAP_LONG] != 0.0 or acct[S.A_SWAP_SHORT] != 0.0
     d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
@@ -232,7 +233,7 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
     while k < n:
         if pconv == 0 and d != 0.0:
             k, trough, eq_min, last, s1, s2, sn = quiet_run_nb(
-                k, n, d, entry, base, units, sl_px, tp_px, acct[S.A_STOP_OUT] * margin, peak, trough, eq_min, last,
+                k, n, d, entry, base, units, sl_px, tp_px, so * margin, peak, trough, eq_min, last,
                 s1, s2, sn, signal, swap_units, has_swap, sim, curve, st[S.SCRATCH:])
             if k >= n:
                 break
@@ -247,7 +248,7 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
         walked = False
         if d != 0.0:
             walked, peak, dd, rel, eq_min, trough = position_bar_nb(
-                st, acct, deals, k, sim, settled, pconv, d, entry, sl_px, tp_px, margin, base, units, peak, dd,
+                st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px, tp_px, margin, base, units, peak, dd,
                 rel, eq_min, trough, last, s1, s2, sn)
         elif st[S.O_ANY] != 0.0 and orders_due_nb(st, k, sim[14], sim[15], sim[13], sim[12]):
             dd, rel = settle_nb(peak, trough, dd, rel)

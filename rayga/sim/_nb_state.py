@@ -40,7 +40,8 @@ O_EXPIRY = 33
 O_SL = 34
 O_TP = 35
 O_ANY = 36
-SCRATCH = 37  # first slot of a scratch area: a quiet chunk's per-bar log returns and lowest equities
+SCRATCH = 40  # first slot of a scratch area: a quiet chunk's per-bar log returns and lowest equities (slots
+# 37-39 unused: it starts 64 bytes into a line of the work array, as before pending orders: 29 slots + 3 spare)
 N_SCRATCH = 128  # 2 x _nb_quiet.CHUNK
 N_STATE = SCRATCH + N_SCRATCH
 
