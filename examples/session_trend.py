@@ -24,7 +24,7 @@ def session_trend(bars, p, out):
     ema = ema_nb(bars.close, int(p.ema_period))
     atr = atr_nb(bars.high, bars.low, bars.close, int(p.atr_period))
     h1 = bars.higher[0]  # the last closed H1 bar at each decision (NaN before the first)
-    point = 0.00001
+    point = bars.point  # the symbol's point: prices / point = points
     for k in range(1, bars.close.shape[0]):
         if np.isnan(ema[k - 1]) or np.isnan(atr[k]) or np.isnan(h1.close[k]):
             continue  # indicators warming up: no decision, as the EA waits for its buffers

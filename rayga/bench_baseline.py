@@ -30,16 +30,19 @@ from rayga.strategies.user import UserStrategy
 
 
 @njit(cache=True)
-def ma_cross(bars, p, out):
-    fast, slow, signal = p.fast_ma, p.slow_ma, out.signal
-    n = fast.shape[0]
+def ma_cross(bars, p, out):  # the built-in's rule (rayga.strategies._nb_rules.cross_nb), in the user's file
+    fast, slow = p.fast_ma, p.slow_ma
+    n = len(fast)
     start = 1
     while start < n and (np.isnan(fast[start - 1]) or np.isnan(slow[start - 1])):
         start += 1
-    for k in range(start, n):
-        up = (fast[k] > slow[k]) & (fast[k - 1] <= slow[k - 1])
-        down = (fast[k] < slow[k]) & (fast[k - 1] >= slow[k - 1])
-        signal[k] = np.int8(up) - np.int8(down)
+    if start >= n:
+        return
+    f0, s0, f1, s1, o = fast[start - 1:n - 1], slow[start - 1:n - 1], fast[start:], slow[start:], out.signal[start:]
+    for i in range(n - start):
+        up = (f1[i] > s1[i]) & (f0[i] <= s0[i])
+        down = (f1[i] < s1[i]) & (f0[i] >= s0[i])
+        o[i] = np.int8(up) - np.int8(down)
 
 
 class UserMACross(UserStrategy):

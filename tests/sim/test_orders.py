@@ -303,3 +303,21 @@ def test_a_straddle_backtests_and_optimizes_from_the_cli_and_the_vectorbt_engine
     data = prepare(load_market_data("synthetic", "EURUSD", "2022-01-03", "2022-01-20", "M15"), AccountConfig())
     with pytest.raises(ConfigError, match="places pending orders, which the vectorbt engine does not model"):
         evaluate(data, strategy, strategy.genome({})[None, :], engine="vectorbt")
+
+
+def test_the_range_breakout_example_backtests_from_the_cli_with_one_cancels_other(tmp_path, capsys):
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    from rayga.cli import main
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "range_breakout.toml"
+    assert main(["backtest", str(example), "--out", str(tmp_path / "bt"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["metrics"]["total_trades"] > 40
+    deals = pd.read_csv(tmp_path / "bt" / "deals.csv")
+    ins = deals[deals["entry"] == "in"]
+    assert set(ins["reason"]) == {"order"} and {"sl", "tp"} <= set(deals["reason"])
+    days = pd.to_datetime(ins["time"]).dt.tz_convert("Etc/GMT-2").dt.date  # at most one fill a day: the OCO
+    assert days.value_counts().max() == 1
