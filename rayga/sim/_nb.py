@@ -187,43 +187,52 @@ def stop_fill_nb(level, price, is_open, fill_mode):
 
 
 @njit(cache=True, _nrt=False)
-def tick_nb(st, acct, deals, j, bid, ask, is_open, check_stops):
-    """One tick inside an open position: SL/TP, then stop-out, then equity. True when it closed."""
-    d = st[S.DIR]
-    fill_mode = int(acct[S.A_FILL])
-    if check_stops:
-        px = bid if d > 0 else ask
-        if st[S.SL] > 0 and d * (px - st[S.SL]) <= 0:
-            close_nb(st, acct, deals, j, stop_fill_nb(st[S.SL], px, is_open, fill_mode), DEAL_SL)
-            return True
-        if st[S.TP] > 0 and d * (px - st[S.TP]) >= 0:
-            close_nb(st, acct, deals, j, stop_fill_nb(st[S.TP], px, is_open, fill_mode), DEAL_TP)
-            return True
+def account_tick_nb(st, acct, deals, j, bid, ask):
+    """One tick of an open position for the account: the stop-out, else the tick's equity. True when it
+    closed."""
     eq = equity_nb(st, acct, bid, ask)
     if eq * 100.0 <= acct[S.A_STOP_OUT] * st[S.MARGIN]:
-        close_nb(st, acct, deals, j, bid if d > 0 else ask, DEAL_STOP_OUT)
+        close_nb(st, acct, deals, j, bid if st[S.DIR] > 0 else ask, DEAL_STOP_OUT)
         return True
     equity_tick_nb(st, eq)
     return False
 
 
 @njit(cache=True, _nrt=False)
+def tick_nb(st, acct, deals, j, bid, ask, is_open):
+    """One tick inside an open position: SL/TP, then stop-out, then equity. True when it closed. (Flags are
+    never passed as constants: Numba would compile a copy per constant.)"""
+    d = st[S.DIR]
+    fill_mode = int(acct[S.A_FILL])
+    px = bid if d > 0 else ask
+    if st[S.SL] > 0 and d * (px - st[S.SL]) <= 0:
+        close_nb(st, acct, deals, j, stop_fill_nb(st[S.SL], px, is_open, fill_mode), DEAL_SL)
+        return True
+    if st[S.TP] > 0 and d * (px - st[S.TP]) >= 0:
+        close_nb(st, acct, deals, j, stop_fill_nb(st[S.TP], px, is_open, fill_mode), DEAL_TP)
+        return True
+    return account_tick_nb(st, acct, deals, j, bid, ask)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def tick_price_nb(t, o, first, second, c):
+    """The bid of tick t (0..3) of an M1 bar: its open, its first and second extremes, its close."""
+    return o if t == 0 else (first if t == 1 else (second if t == 2 else c))
+
+
+@njit(cache=True, _nrt=False)
 def descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first, j_start, j_stop):
     """Walk the M1 bars j_start..j_stop-1 tick by tick while the position is open."""
     for j in range(j_start, j_stop):
-        if st[S.DIR] == 0.0:
-            return
         spr = spread_price[j]
         first = m1_low[j] if low_first[j] else m1_high[j]
         second = m1_high[j] if low_first[j] else m1_low[j]
-        if tick_nb(st, acct, deals, j, m1_open[j], m1_open[j] + spr, True, True):
-            return
-        if tick_nb(st, acct, deals, j, first, first + spr, False, True):
-            return
-        if tick_nb(st, acct, deals, j, second, second + spr, False, True):
-            return
-        if tick_nb(st, acct, deals, j, m1_close[j], m1_close[j] + spr, False, True):
-            return
+        for t in range(4):
+            if st[S.DIR] == 0.0:
+                return
+            px = tick_price_nb(t, m1_open[j], first, second, m1_close[j])
+            if tick_nb(st, acct, deals, j, px, px + spr, t == 0):
+                return
 
 
 @njit(cache=True, _nrt=False, inline="always")

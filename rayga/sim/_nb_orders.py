@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from rayga.sim import _nb_state as S
-from rayga.sim._nb import cancel_orders_nb, descend_nb, open_nb, tick_nb
+from rayga.sim._nb import cancel_orders_nb, descend_nb, open_nb, tick_nb, tick_price_nb
 from rayga.sim.enums import DEAL_ORDER
 
 
@@ -104,7 +104,7 @@ def orders_bar_nb(st, acct, deals, k, m1_open, m1_high, m1_low, m1_close, spread
         first = m1_low[j] if low_first[j] else m1_high[j]
         second = m1_high[j] if low_first[j] else m1_low[j]
         for t in range(4):
-            px = m1_open[j] if t == 0 else (first if t == 1 else (second if t == 2 else m1_close[j]))
+            px = tick_price_nb(t, m1_open[j], first, second, m1_close[j])
             d, price = triggered_nb(st, px, px + spr)
             if d == 0.0:
                 continue
@@ -114,8 +114,8 @@ def orders_bar_nb(st, acct, deals, k, m1_open, m1_high, m1_low, m1_close, spread
             if st[S.DIR] == 0.0:  # no money: the orders are gone
                 return
             for u in range(t, 4):
-                pu = m1_open[j] if u == 0 else (first if u == 1 else (second if u == 2 else m1_close[j]))
-                if tick_nb(st, acct, deals, j, pu, pu + spr, u == 0, True):
+                pu = tick_price_nb(u, m1_open[j], first, second, m1_close[j])
+                if tick_nb(st, acct, deals, j, pu, pu + spr, u == 0):
                     return
             descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first, j + 1, j_stop)
             return

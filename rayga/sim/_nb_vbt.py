@@ -12,12 +12,13 @@ from numba import njit
 
 from rayga.sim import _nb_state as S
 from rayga.sim._nb import (
+    account_tick_nb,
     close_nb,
     equity_nb,
     execute_nb,
     reset_state_nb,
     rollover_nb,
-    tick_nb,
+    tick_price_nb,
 )
 from rayga.sim._nb_loop import metrics_nb
 from rayga.sim._nb_quiet import bar_return_nb
@@ -68,14 +69,10 @@ def vbt_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_p
         spr = spread_price[j]
         first = m1_low[j] if low_first[j] else m1_high[j]
         second = m1_high[j] if low_first[j] else m1_low[j]
-        if tick_nb(st, acct, deals, j, m1_open[j], m1_open[j] + spr, True, False):
-            return
-        if tick_nb(st, acct, deals, j, first, first + spr, False, False):
-            return
-        if tick_nb(st, acct, deals, j, second, second + spr, False, False):
-            return
-        if tick_nb(st, acct, deals, j, m1_close[j], m1_close[j] + spr, False, False):
-            return
+        for t in range(4):
+            px = tick_price_nb(t, m1_open[j], first, second, m1_close[j])
+            if account_tick_nb(st, acct, deals, j, px, px + spr):
+                return
 
 
 @njit(cache=True, _nrt=False)
