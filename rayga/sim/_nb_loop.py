@@ -143,8 +143,8 @@ def first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders):
 
 @njit(cache=True, _nrt=False, inline="always")
 def bar_extremes_nb(k, d, entry, base, units, pconv, sim):
-    """(lowest equity, highest equity, largest adverse move in price) of bar k for the open position: its
-    adverse and favourable extremes (Bid for a long, Ask for a short)."""
+    """(lowest equity, highest equity, adverse extreme, favourable extreme, largest adverse move in price) of
+    bar k for the open position (its prices: Bid for a long, Ask for a short)."""
     if d > 0:
         adverse, favour, drop = sim[13][k], sim[12][k], sim[16][k]
     else:
