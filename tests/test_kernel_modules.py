@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ALLOWED = ("numpy", "numba", "math", "vectorbt.generic.nb", "vectorbt.portfolio.nb", "vectorbt.returns.nb",
@@ -54,3 +55,40 @@ def test_the_per_tick_reference_imports_no_simulator_kernel():
     names = imported(PACKAGE / "sim" / "_nb_reference.py")
     ours = {n for n in names if n.startswith("rayga")}
     assert ours == {"rayga.sim._nb_state", "rayga.sim.enums"}, ours
+
+
+def _compiled_functions(kernels: list[Path]) -> dict[str, bool]:
+    """name -> inlined, of every @njit function of the kernel modules."""
+    found = {}
+    for path in kernels:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef):
+                for dec in node.decorator_list:
+                    if isinstance(dec, ast.Call) and getattr(dec.func, "id", "") == "njit":
+                        found[node.name] = any(k.arg == "inline" for k in dec.keywords)
+    return found
+
+
+def _literal(arg: ast.expr) -> bool:
+    """An argument Numba types as its literal value: an int or bool constant, or a module constant by name."""
+    if isinstance(arg, ast.UnaryOp):
+        return _literal(arg.operand)
+    if isinstance(arg, ast.Constant):
+        return isinstance(arg.value, (bool, int))
+    name = arg.id if isinstance(arg, ast.Name) else arg.attr if isinstance(arg, ast.Attribute) else ""
+    return re.fullmatch(r"[A-Z][A-Z0-9_]+", name) is not None
+
+
+def test_no_called_kernel_is_passed_a_constant():
+    """A called (not inlined) kernel given a constant is compiled once per constant's value (Numba types
+    it as a literal): each deal reason compiled `close_nb` again, seven copies in one backtest's compile.
+    Such arguments go through np.int64()."""
+    kernels = sorted(PACKAGE.rglob("_nb.py")) + sorted(PACKAGE.rglob("_nb_*.py"))
+    functions = _compiled_functions(kernels)
+    assert functions.get("close_nb") is False, "close_nb is a called kernel"
+    for path in kernels:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and functions.get(node.func.id) is False:
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                    assert not _literal(arg), (f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {node.func.id} "
+                                               f"is passed the constant {ast.unparse(arg)}: pass np.int64(...)")

@@ -187,7 +187,7 @@ def position_bar_nb(st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px
     j0, j1 = sim[6][k], sim[7][k]
     if settled and sl_hit != tp_hit and not so_hit and e_max <= peak and lone_exit_nb(
             st, acct, sl_hit, d, entry, base, units, sl_px, e_min, trough):
-        close_nb(st, acct, deals, j0, sl_px if sl_hit else tp_px, E.DEAL_SL if sl_hit else E.DEAL_TP)
+        close_nb(st, acct, deals, j0, sl_px if sl_hit else tp_px, np.int64(E.DEAL_SL if sl_hit else E.DEAL_TP))
     elif pconv == 0:
         fast_descend_nb(st, acct, deals, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], j0, j1)
     else:
@@ -275,7 +275,8 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
     write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
     if st[S.DIR] != 0.0 and n > 0:
         jl = m1_stop[n - 1] - 1
-        close_nb(st, acct, deals, jl, m1_close[jl] if st[S.DIR] > 0 else m1_close[jl] + spread_price[jl], DEAL_END)
+        px = m1_close[jl] if st[S.DIR] > 0 else m1_close[jl] + spread_price[jl]
+        close_nb(st, acct, deals, jl, px, np.int64(DEAL_END))
     metrics_nb(st, acct, out)
 
 

@@ -110,7 +110,7 @@ def orders_bar_nb(st, acct, deals, k, m1_open, m1_high, m1_low, m1_close, spread
                 continue
             sl, tp = st[S.O_SL], st[S.O_TP]
             cancel_orders_nb(st)
-            open_nb(st, acct, deals, j, d, price, price, sl, tp, DEAL_ORDER)
+            open_nb(st, acct, deals, j, d, price, price, sl, tp, np.int64(DEAL_ORDER))
             if st[S.DIR] == 0.0:  # no money: the orders are gone
                 return
             for u in range(t, 4):

@@ -103,7 +103,8 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
                 last_eq = eq
     if pos[0] != 0.0:
         jl = m1_stop[n - 1] - 1
-        _close(pos, m1_close[jl] if pos[0] > 0 else m1_close[jl] + spread_price[jl], E.DEAL_END, acct, acc, eqs, cnt)
+        px = m1_close[jl] if pos[0] > 0 else m1_close[jl] + spread_price[jl]
+        _close(pos, px, np.int64(E.DEAL_END), acct, acc, eqs, cnt)
     sharpe = 0.0
     if sn >= 2:
         mean = s1 / sn
@@ -134,9 +135,9 @@ def _decide(k, code, bid, ask, sl, tp, sl_bar, tp_bar, orders, pos, pend, acct, 
     exit_long = rest >= E.EXIT_LONG - 1
     entry = rest - E.EXIT_LONG if exit_long else rest
     if (pos[0] > 0 and exit_long) or (pos[0] < 0 and exit_short):
-        _close(pos, bid if pos[0] > 0 else ask, E.DEAL_EXIT, acct, acc, eqs, cnt)
+        _close(pos, bid if pos[0] > 0 else ask, np.int64(E.DEAL_EXIT), acct, acc, eqs, cnt)
     if entry != 0 and pos[0] == -entry and acct[S.A_OPPOSITE] != E.OPPOSITE_IGNORE:
-        _close(pos, bid if pos[0] > 0 else ask, E.DEAL_SIGNAL, acct, acc, eqs, cnt)
+        _close(pos, bid if pos[0] > 0 else ask, np.int64(E.DEAL_SIGNAL), acct, acc, eqs, cnt)
         if acct[S.A_OPPOSITE] == E.OPPOSITE_CLOSE:
             entry = 0
     sl_k = sl_bar[k - 1] if len(sl_bar) > 0 and not np.isnan(sl_bar[k - 1]) else sl
@@ -177,13 +178,13 @@ def _position_tick(bid, ask, t, pos, acct, acc, eqs, cnt):
     px = bid if d > 0 else ask
     market = acct[S.A_FILL] == E.FILL_MARKET and t == 0
     if pos[2] > 0 and d * (px - pos[2]) <= 0:
-        _close(pos, px if market else pos[2], E.DEAL_SL, acct, acc, eqs, cnt)
+        _close(pos, px if market else pos[2], np.int64(E.DEAL_SL), acct, acc, eqs, cnt)
     elif pos[3] > 0 and d * (px - pos[3]) >= 0:
-        _close(pos, px if market else pos[3], E.DEAL_TP, acct, acc, eqs, cnt)
+        _close(pos, px if market else pos[3], np.int64(E.DEAL_TP), acct, acc, eqs, cnt)
     else:
         eq = _equity(acc[0], pos, bid, ask, acct)
         if eq * 100.0 <= acct[S.A_STOP_OUT] * pos[4]:
-            _close(pos, px, E.DEAL_STOP_OUT, acct, acc, eqs, cnt)
+            _close(pos, px, np.int64(E.DEAL_STOP_OUT), acct, acc, eqs, cnt)
         else:
             _equity_point(eqs, eq)
 

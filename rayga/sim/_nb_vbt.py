@@ -42,17 +42,17 @@ def vbt_bar_stop_nb(st, acct, deals, j, o, h, lo):
     tp = st[S.TP]
     if sl > 0:
         if d * (o - sl) <= 0:
-            close_nb(st, acct, deals, j, o, DEAL_SL)
+            close_nb(st, acct, deals, j, o, np.int64(DEAL_SL))
             return True
         if (d > 0 and lo <= sl) or (d < 0 and h >= sl):
-            close_nb(st, acct, deals, j, sl, DEAL_SL)
+            close_nb(st, acct, deals, j, sl, np.int64(DEAL_SL))
             return True
     if tp > 0:
         if d * (o - tp) >= 0:
-            close_nb(st, acct, deals, j, o, DEAL_TP)
+            close_nb(st, acct, deals, j, o, np.int64(DEAL_TP))
             return True
         if (d > 0 and h >= tp) or (d < 0 and lo <= tp):
-            close_nb(st, acct, deals, j, tp, DEAL_TP)
+            close_nb(st, acct, deals, j, tp, np.int64(DEAL_TP))
             return True
     return False
 
@@ -115,5 +115,6 @@ def simulate_vbt_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals
             curve[k] = eq
     if st[S.DIR] != 0.0 and n > 0:
         jl = m1_stop[n - 1] - 1
-        close_nb(st, acct, deals, jl, m1_close[jl] if st[S.DIR] > 0 else m1_close[jl] + spread_price[jl], DEAL_END)
+        px = m1_close[jl] if st[S.DIR] > 0 else m1_close[jl] + spread_price[jl]
+        close_nb(st, acct, deals, jl, px, np.int64(DEAL_END))
     metrics_nb(st, acct, out)

@@ -172,8 +172,12 @@ class UserStrategy(Strategy):
         return np.where(np.isnan(dec.sl), sl, dec.sl), np.where(np.isnan(dec.tp), tp, dec.tp)
 
     def run_batch(self, data: SimData, genomes: np.ndarray, out: np.ndarray) -> None:
-        """Every genome in one parallel kernel: the compiled rule, then the compiled simulation
+        """Every genome through one compiled kernel (a share of the batch per thread): the rule, then the simulation
         (`rayga.sim.rule_kernel`: one kernel per rule, cached on disk)."""
+        import numba
+
+        from rayga.sim.rule_kernel import run_shares
+
         if not len(genomes):
             return
         stops = np.array([self.stops(g) for g in genomes], dtype=np.float64).reshape(len(genomes), 2)
@@ -185,9 +189,9 @@ class UserStrategy(Strategy):
             if type(self).rule is not None:
                 self._run_rule(data, genomes, sl, tp, out)
             else:
-                _batch(self._kernels(), data)(data.kernel_args(), (data.tf_open, data.tf_high, data.tf_low,
-                                              data.tf_close), genomes, sl, tp, data.acct, np.empty(0, DEAL_DTYPE),
-                                              np.empty(0), out)
+                bars = (data.tf_open, data.tf_high, data.tf_low, data.tf_close)
+                run_shares(_batch(self._kernels(), data), len(genomes), numba.get_num_threads(), data.kernel_args(),
+                           bars, genomes, sl, tp, data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
         except StrategyError:
             raise
         except Exception as exc:  # noqa: BLE001 - a rule that raises: name the genome (found one at a time)
@@ -199,17 +203,16 @@ class UserStrategy(Strategy):
     def _run_rule(self, data: SimData, genomes: np.ndarray, sl: np.ndarray, tp: np.ndarray, out: np.ndarray) -> None:
         import numba
 
-        from rayga.sim.rule_kernel import flat_bars
+        from rayga.sim.rule_kernel import flat_bars, run_shares
         from rayga.strategies.context import rule_bars
         from rayga.strategies.shared import batch_rows
 
         flat, hflat = flat_bars(rule_bars(data, type(self).timeframes))
         status = np.full(len(genomes), -1, dtype=np.int64)
         with batch_rows(data, self.shared_rows(), genomes, self.param_names) as (table, rows, first):
-            _batch(self._kernels(), data)(data.kernel_args(), flat, hflat, genomes, table, rows,
-                                          self._guarded_first(first), sl, tp, self.writes_stops(),
-                                          self.writes_orders(), numba.get_num_threads(), data.acct,
-                                          np.empty(0, DEAL_DTYPE), np.empty(0), out, status)
+            run_shares(_batch(self._kernels(), data), len(genomes), numba.get_num_threads(), data.kernel_args(),
+                       flat, hflat, genomes, table, rows, self._guarded_first(first), sl, tp, self.writes_stops(),
+                       self.writes_orders(), data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out, status)
         bad = np.flatnonzero(status >= 0)
         if len(bad):
             g = int(bad[0])
