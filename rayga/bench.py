@@ -169,7 +169,7 @@ def run_bench(source: str, start: str = "2020-01-01", end: str = "2023-10-15", s
     from rayga.data.load import load_market_data
     from rayga.sim._nb_reference import reference_nb
     from rayga.sim.account import AccountConfig
-    from rayga.sim.engine import evaluate
+    from rayga.sim.engine import evaluate, no_orders
     from rayga.sim.prepared import prepare
     from rayga.strategies.ma_cross import MACross
     from rayga.strategies.rows import forget_rows
