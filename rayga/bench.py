@@ -169,7 +169,7 @@ def run_bench(source: str, start: str = "2020-01-01", end: str = "2023-10-15", s
     from rayga.data.load import load_market_data
     from rayga.sim._nb_reference import reference_nb
     from rayga.sim.account import AccountConfig
-    from rayga.sim.engine import evaluate, no_orders
+    from rayga.sim.engine import evaluate, flat_manage, no_orders
     from rayga.sim.prepared import prepare
     from rayga.strategies.ma_cross import MACross
     from rayga.strategies.rows import forget_rows
@@ -232,7 +232,7 @@ def run_bench(source: str, start: str = "2020-01-01", end: str = "2023-10-15", s
         genome = big[i]
         reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
                      data.m1_stop, strategy.signals(data, genome), genome[2], genome[3], np.empty(0), np.empty(0),
-                     no_orders(), data.acct, out)
+                     no_orders(), data.acct, out, *flat_manage(data))
         fast_row = fast_table.iloc[i]
         for j, name in enumerate(METRICS):
             if name == "complex_criterion":

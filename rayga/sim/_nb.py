@@ -26,6 +26,7 @@ from rayga.sim.enums import (
     OPPOSITE_CLOSE,
     OPPOSITE_IGNORE,
 )
+from rayga.sim._nb_manage import allowed_nb, lots_nb, manage_nb, manage_state_nb, setup_nb
 
 
 @njit(cache=True, inline="always")
@@ -44,7 +45,7 @@ def floating_nb(st, acct, bid, ask):
     d = st[S.DIR]
     if d == 0.0:
         return 0.0
-    units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
+    units = st[S.LOTS] * acct[S.A_CONTRACT]
     if d > 0:
         return (bid - st[S.ENTRY]) * units * conv_nb(int(acct[S.A_PCONV]), bid)
     return (st[S.ENTRY] - ask) * units * conv_nb(int(acct[S.A_PCONV]), ask)
@@ -116,7 +117,7 @@ def equity_tick_nb(st, eq):
 def exit_money_nb(st, acct, raw_profit):
     """(profit, commission, swap) an exit deal books: its profit in the account currency (`raw_profit`)
     and the position's swap rounded to cents, and the commission of its side."""
-    return cents_nb(raw_profit), -acct[S.A_COMM] * acct[S.A_LOTS], cents_nb(st[S.SWAP])
+    return cents_nb(raw_profit), -acct[S.A_COMM] * st[S.LOTS], cents_nb(st[S.SWAP])
 
 
 @njit(cache=True, _nrt=False)
@@ -128,7 +129,7 @@ def close_nb(st, acct, deals, m1_index, price, reason):
     cold compile 29 s -> 22 s). Callers pass `reason` as np.int64: a module constant would be typed as its
     literal value, and Numba would compile a copy per reason."""
     d = st[S.DIR]
-    lots = acct[S.A_LOTS]
+    lots = st[S.LOTS]
     units = lots * acct[S.A_CONTRACT]
     profit, commission, swap = exit_money_nb(st, acct, d * (price - st[S.ENTRY]) * units * conv_nb(
         int(acct[S.A_PCONV]), price))
@@ -145,6 +146,8 @@ def close_nb(st, acct, deals, m1_index, price, reason):
         st[S.SHORTS] += 1
     if reason == DEAL_STOP_OUT:
         st[S.STOP_OUTS] += 1
+    st[S.LAST_CLOSE_BAR] = st[S.BAR]
+    st[S.LAST_RESULT] = result
     record_nb(deals, st, m1_index, -int(d), 0, reason, lots, price, commission, swap, profit)
     equity_tick_nb(st, st[S.BAL])
 
@@ -162,10 +165,14 @@ def cancel_orders_nb(st):
 
 @njit(cache=True, _nrt=False)
 def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp, reason):
-    """Open a position at Ask (buy) or Bid (sell) if free margin allows; else count `no_money`. A position
-    opening cancels the pending orders."""
-    lots = acct[S.A_LOTS]
+    """Open a position at Ask (buy) or Bid (sell) if free margin allows; else count `no_money`. Its lots and
+    levels come from `_nb_manage` (sizing, then stops, trailing, break-even, time exit). A position opening
+    cancels the pending orders."""
     price = ask if direction > 0 else bid
+    lots = lots_nb(st, acct, price, sl * acct[S.A_POINT] if sl > 0 else 0.0, int(acct[S.A_PCONV]),
+                   int(acct[S.A_MCONV]))
+    if lots == 0.0:  # its minimum lot would risk more than the limit (counted)
+        return
     margin = lots * acct[S.A_CONTRACT] / acct[S.A_LEVERAGE] * conv_nb(int(acct[S.A_MCONV]), price)
     if margin > st[S.BAL] + st[S.SWAP]:
         st[S.NO_MONEY] += 1
@@ -176,8 +183,12 @@ def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp, reason):
     st[S.ENTRY] = price
     st[S.MARGIN] = margin
     st[S.ENTRY_M1] = m1_index
-    st[S.SL] = price - direction * sl * acct[S.A_POINT] if sl > 0 else 0.0
-    st[S.TP] = price + direction * tp * acct[S.A_POINT] if tp > 0 else 0.0
+    st[S.LOTS] = lots
+    setup_nb(st, acct, direction, price, sl, tp)
+    if st[S.NOW_DAY] != st[S.DAY]:
+        st[S.DAY] = st[S.NOW_DAY]
+        st[S.DAY_TRADES] = 0.0
+    st[S.DAY_TRADES] += 1
     commission = -acct[S.A_COMM] * lots
     deal_result_nb(st, commission)
     record_nb(deals, st, m1_index, direction, 1, reason, lots, price, commission, 0.0, 0.0)
@@ -216,7 +227,11 @@ def tick_nb(st, acct, deals, j, bid, ask, is_open):
     if st[S.TP] > 0 and d * (px - st[S.TP]) >= 0:
         close_nb(st, acct, deals, j, stop_fill_nb(st[S.TP], px, is_open, fill_mode), np.int64(DEAL_TP))
         return True
-    return account_tick_nb(st, acct, deals, j, bid, ask)
+    if account_tick_nb(st, acct, deals, j, bid, ask):
+        return True
+    if st[S.TRIG] > 0 and d * (px - st[S.TRIG]) >= 0 and st[S.MG + S.MG_PER_BAR] == 0.0:
+        manage_state_nb(st, px)
+    return False
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -263,6 +278,16 @@ def fast_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq
     return 0, peak, dd, rel, eq_min
 
 
+@njit(cache=True, _nrt=False, inline="always")
+def fast_mg_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, mg):
+    """`fast_tick_nb`, then, on a tick at or past the management trigger (`trig` > 0), `manage_nb` (mg: the
+    position's be_sl, t_dist, t_start, t_step). Returns (exit, peak, dd, rel, eq_min, sl, be_at, trig)."""
+    why, peak, dd, rel, eq_min = fast_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min)
+    if why == 0 and trig > 0 and d * (px - trig) >= 0:
+        sl, be_at, trig = manage_nb(d, px, sl, be_at, mg[0], mg[1], mg[2], mg[3])
+    return why, peak, dd, rel, eq_min, sl, be_at, trig
+
+
 @njit(cache=True, _nrt=False)
 def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first, j_start, j_stop):
     """`descend_nb` for an MT5-stops position whose profit needs no conversion: the position and the
@@ -272,9 +297,12 @@ def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_
     sl = st[S.SL]
     tp = st[S.TP]
     base = st[S.BAL] + st[S.SWAP]
-    units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
+    units = st[S.LOTS] * acct[S.A_CONTRACT]
     so_margin = acct[S.A_STOP_OUT] * st[S.MARGIN]
     peak, dd, rel, eq_min = st[S.EQ_PEAK], st[S.EQ_DD], st[S.EQ_DD_REL], st[S.EQ_MIN]
+    trig = st[S.TRIG] if st[S.MG + S.MG_PER_BAR] == 0.0 else 0.0  # management on the ticks
+    be_at = st[S.BE_AT]
+    mg = (st[S.BE_SL], st[S.T_DIST], st[S.T_START], st[S.T_STEP])
     short = d < 0  # prices seen: Bid for a long, Ask (Bid + spread) for a short
     why = 0
     px = 0.0
@@ -284,11 +312,12 @@ def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_
         add = spread_price[j] if short else 0.0  # a long sees Bid only: no load of the spread
         adverse = (m1_low[j] if d > 0 else m1_high[j]) + add
         favour = (m1_high[j] if d > 0 else m1_low[j]) + add
-        if not ((sl > 0 and d * (adverse - sl) <= 0) or (tp > 0 and d * (favour - tp) >= 0)):
+        if not ((sl > 0 and d * (adverse - sl) <= 0) or (tp > 0 and d * (favour - tp) >= 0)
+                or (trig > 0 and d * (favour - trig) >= 0)):
             e_lo = base + d * (adverse - entry) * units
             if e_lo * 100.0 > so_margin and base + d * (favour - entry) * units <= peak:
-                # no tick of this M1 bar exits or makes a new high: its four ticks' drawdown bookkeeping
-                # reduces to its adverse extreme's (the same values: max and min over monotone figures)
+                # no tick of this M1 bar exits, manages or makes a new high: its four ticks' drawdown
+                # bookkeeping reduces to its adverse extreme's (the same values: max and min over monotone figures)
                 drop = peak - e_lo
                 dd = max(dd, drop)
                 if peak > 0:
@@ -300,24 +329,30 @@ def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_
         second = m1_high[j] if low_first[j] else m1_low[j]
         px = m1_open[j] + add
         at_open = True
-        why, peak, dd, rel, eq_min = fast_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min)
+        why, peak, dd, rel, eq_min, sl, be_at, trig = fast_mg_tick_nb(
+            px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, mg)
         if why != 0:
             break
         px = first + add
         at_open = False
-        why, peak, dd, rel, eq_min = fast_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min)
+        why, peak, dd, rel, eq_min, sl, be_at, trig = fast_mg_tick_nb(
+            px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, mg)
         if why != 0:
             break
         px = second + add
-        why, peak, dd, rel, eq_min = fast_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min)
+        why, peak, dd, rel, eq_min, sl, be_at, trig = fast_mg_tick_nb(
+            px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, mg)
         if why != 0:
             break
         px = m1_close[j] + add
-        why, peak, dd, rel, eq_min = fast_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min)
+        why, peak, dd, rel, eq_min, sl, be_at, trig = fast_mg_tick_nb(
+            px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, mg)
         if why != 0:
             break
         j += 1
     st[S.EQ_PEAK], st[S.EQ_DD], st[S.EQ_DD_REL], st[S.EQ_MIN] = peak, dd, rel, eq_min
+    if st[S.MG + S.MG_PER_BAR] == 0.0:
+        st[S.SL], st[S.BE_AT], st[S.TRIG] = sl, be_at, trig
     if why == DEAL_SL or why == DEAL_TP:
         level = sl if why == DEAL_SL else tp
         close_nb(st, acct, deals, j, stop_fill_nb(level, px, at_open, int(acct[S.A_FILL])), why)
@@ -326,9 +361,12 @@ def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_
 
 
 @njit(cache=True, inline="always")
-def reset_state_nb(st, acct):
-    """Fresh state of a pass in the work array `st` (length N_STATE; the scratch area is left as is)."""
+def reset_state_nb(st, acct, mg):
+    """Fresh state of a pass in the work array `st` (length N_STATE; the scratch area is left as is), its
+    management genes `mg` copied in."""
     st[:S.SCRATCH] = 0.0
+    for i in range(S.N_MG):
+        st[S.MG + i] = mg[i]
     dep = acct[S.A_DEPOSIT]
     st[S.BAL] = dep
     st[S.EQ_PEAK] = dep
@@ -337,6 +375,9 @@ def reset_state_nb(st, acct):
     st[S.EQ_MIN] = dep
     st[S.LAST_EQ] = dep
     st[S.ENTRY_M1] = -1
+    st[S.LAST_CLOSE_BAR] = -1
+    st[S.DAY] = -1
+    st[S.DUE_BAR] = 1e18
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -345,7 +386,7 @@ def rollover_nb(st, acct, units, bid, ask):
     d = st[S.DIR]
     rate = acct[S.A_SWAP_LONG] if d > 0 else acct[S.A_SWAP_SHORT]
     px = bid if d > 0 else ask
-    st[S.SWAP] += units * rate * acct[S.A_POINT] * acct[S.A_LOTS] * acct[S.A_CONTRACT] * conv_nb(
+    st[S.SWAP] += units * rate * acct[S.A_POINT] * st[S.LOTS] * acct[S.A_CONTRACT] * conv_nb(
         int(acct[S.A_PCONV]), px)
 
 
@@ -370,5 +411,5 @@ def execute_nb(st, acct, deals, j0, code, bid, ask, sl, tp):
         close_nb(st, acct, deals, j0, bid if d > 0 else ask, np.int64(DEAL_SIGNAL))
         if mode == OPPOSITE_CLOSE:
             return
-    if st[S.DIR] == 0.0:
+    if st[S.DIR] == 0.0 and allowed_nb(st, acct, bid, ask):
         open_nb(st, acct, deals, j0, sgn, bid, ask, sl, tp, np.int64(DEAL_SIGNAL))

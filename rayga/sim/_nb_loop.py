@@ -28,14 +28,17 @@ from rayga.sim._nb import (
     reset_state_nb,
     rollover_nb,
 )
+from rayga.sim._nb_manage import clock_nb, manage_state_nb, time_exit_due_nb
 from rayga.sim._nb_orders import next_flat_event_nb, orders_bar_nb, orders_due_nb, place_orders_nb
 from rayga.sim._nb_quiet import bar_return_nb, quiet_nb
 from rayga.sim.enums import CONV_DIV, DEAL_END, FILL_MARKET
 
 
 @njit(cache=True, inline="always")
-def read_position_nb(st):
-    return st[S.DIR], st[S.ENTRY], st[S.SL], st[S.TP], st[S.MARGIN], st[S.BAL] + st[S.SWAP], st[S.BAL]
+def read_position_nb(st, contract):
+    """(direction, entry, SL, TP, margin, balance + swap, balance, units, management trigger, time-exit bar)."""
+    return (st[S.DIR], st[S.ENTRY], st[S.SL], st[S.TP], st[S.MARGIN], st[S.BAL] + st[S.SWAP], st[S.BAL],
+            st[S.LOTS] * contract, st[S.TRIG], st[S.DUE_BAR])
 
 
 @njit(cache=True, inline="always")
@@ -107,7 +110,8 @@ def lone_exit_nb(st, acct, sl_hit, d, entry, base, units, sl_px, e_min, trough):
 def quiet_run_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough, eq_min, last, s1, s2, sn,
                  signal, swap_units, has_swap, sim, curve, scratch):
     """`_nb_quiet.quiet_nb` over the arrays of the position's side (a long's Bid extremes and closes, a short's
-    Ask ones), with the prefetch list of what the full loop reads at the bar that ends the stretch."""
+    Ask ones), with the prefetch list of what the full loop reads at the bar that ends the stretch. `tp_px` is
+    the nearer of the take profit and the management trigger (in d x price), `n` the stretch's last bar + 1."""
     (m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop, tf_open, tf_close,
      open_spread, close_ask, tf_high, tf_low, ask_high, ask_low, long_drop, short_drop, _) = sim
     if d > 0:
@@ -120,14 +124,23 @@ def quiet_run_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, tro
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders):
-    """What happens on bar k's first tick: the rollover swap of an open position, then the decision of bar
-    k - 1 (`execute_nb`: exits, then the entry; then its pending orders: cancelled, or placed)."""
+def first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders, clock):
+    """What happens on bar k's first tick: the rollover swap of an open position, its time exit, its
+    management when it acts once a bar, then the decision of bar k - 1 (`execute_nb`: exits, then the entry;
+    then its pending orders: cancelled, or placed)."""
     tf_open, open_spread, m1_start, swap_units = sim[8], sim[10], sim[6], sim[18]
     bid0 = tf_open[k]
     ask0 = bid0 + open_spread[k]
-    if st[S.DIR] != 0.0 and swap_units[k] > 0:
-        rollover_nb(st, acct, swap_units[k], bid0, ask0)
+    clock_nb(st, k, clock)
+    d = st[S.DIR]
+    if d != 0.0:
+        if swap_units[k] > 0:
+            rollover_nb(st, acct, swap_units[k], bid0, ask0)
+        px = bid0 if d > 0 else ask0
+        if time_exit_due_nb(st, k, px):
+            close_nb(st, acct, deals, m1_start[k], px, np.int64(E.DEAL_TIME))
+        elif st[S.TRIG] > 0 and st[S.MG + S.MG_PER_BAR] != 0.0 and d * (px - st[S.TRIG]) >= 0:
+            manage_state_nb(st, px)
     if sig == 0:
         return
     sl_k = sl_bar[k - 1] if len(sl_bar) > 0 else sl
@@ -138,7 +151,7 @@ def first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders):
     if flags & (E.CANCEL // 4):
         cancel_orders_nb(st)
     if flags & (E.ORDERS // 4):
-        place_orders_nb(st, k, bid0, ask0, orders, sl, tp, sl_bar, tp_bar)
+        place_orders_nb(st, acct, k, bid0, ask0, orders, sl, tp, sl_bar, tp_bar)
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -156,16 +169,18 @@ def bar_extremes_nb(k, d, entry, base, units, pconv, sim):
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def position_bar_nb(st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px, tp_px, margin, base, units, peak,
-                    dd, rel, eq_min, trough, last, s1, s2, sn):
+def position_bar_nb(st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px, tp_px, trig, margin, base, units,
+                    peak, dd, rel, eq_min, trough, last, s1, s2, sn):
     """Bar k of an open position: settled from its extremes when nothing can happen in it, else its ticks
-    walked (or its lone stop exit booked without them: `lone_exit_nb`). Returns (walked: the state vector
+    walked (or its lone stop exit booked without them: `lone_exit_nb`); `trig`: the price at which its
+    management acts on the ticks (0: not on the ticks). Returns (walked: the state vector
     holds the position and the hot figures now, peak, dd, rel, eq_min, trough)."""
     e_min, e_max, adverse, favour, drop = bar_extremes_nb(k, d, entry, base, units, pconv, sim)
     sl_hit = sl_px > 0 and d * (adverse - sl_px) <= 0
     tp_hit = tp_px > 0 and d * (favour - tp_px) >= 0
     so_hit = e_min * 100.0 <= so * margin
-    needs = sl_hit or tp_hit or so_hit
+    mg_hit = trig > 0 and d * (favour - trig) >= 0
+    needs = sl_hit or tp_hit or so_hit or mg_hit
     drop_money = drop * units
     if not needs and e_max > peak:
         needs = pconv == CONV_DIV or peak <= 0 or drop_money / peak > rel
@@ -184,8 +199,9 @@ def position_bar_nb(st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px
         return False, peak, dd, rel, eq_min, trough
     dd, rel = settle_nb(peak, trough, dd, rel)
     write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
+    st[S.BAR] = k
     j0, j1 = sim[6][k], sim[7][k]
-    if settled and sl_hit != tp_hit and not so_hit and e_max <= peak and lone_exit_nb(
+    if settled and sl_hit != tp_hit and not so_hit and not mg_hit and e_max <= peak and lone_exit_nb(
             st, acct, sl_hit, d, entry, base, units, sl_px, e_min, trough):
         close_nb(st, acct, deals, j0, sl_px if sl_hit else tp_px, np.int64(E.DEAL_SL if sl_hit else E.DEAL_TP))
     elif pconv == 0:
@@ -207,22 +223,39 @@ def close_equity_nb(k, d, entry, base, bal, units, pconv, sim):
     return base + d * (px - entry) * units * conv_nb(pconv, px)
 
 
+@njit(cache=True, _nrt=False, inline="always")
+def open_due_nb(k, d, due, trig, per_bar, sim):
+    """Whether the open position's time exit or its once-a-bar management may act on bar k's first tick."""
+    if d == 0.0:
+        return False
+    if k >= due:
+        return True
+    if trig == 0.0 or not per_bar:
+        return False
+    px = sim[8][k] if d > 0 else sim[8][k] + sim[10][k]
+    return d * (px - trig) >= 0
+
+
 @njit(cache=True, _nrt=False)
-def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, curve, out):
+def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, curve, out, mg, clock):
     """Simulate one pass over all timeframe bars of `sim` (`SimData.kernel_args()`); metrics go to `out`,
     deals to `deals` (if sized), the equity at each bar's close to `curve` (if sized: a report's equity curve;
     empty in batches). `signal` holds each bar's decision (`enums`: +1 / -1 entries plus EXIT_LONG / EXIT_SHORT
     exits, ORDERS and CANCEL for pending orders, whose prices and expiry are the arrays of `orders`, sized
     only where a rule places them). SL/TP are `sl`/`tp` points for every entry, or, where `sl_bar`/`tp_bar`
-    are sized, the points given for the decision bar of each entry (NaN there: `sl`/`tp`).
+    are sized, the points given for the decision bar of each entry (NaN there: `sl`/`tp`). `mg`: the pass's
+    management genes (`_nb_state.MG_*`), `clock`: (server minute of the day, weekday, day number, ATR) per bar
+    (empty arrays when no gene is on; the closes at a time of day are marked in `signal` by the caller:
+    `_nb_manage.mark_closes_nb`).
     `st` is a work array of length N_STATE. Compiled without reference counting: it allocates nothing."""
     m1_start, m1_stop, m1_close, spread_price, swap_units = sim[6], sim[7], sim[3], sim[4], sim[18]
-    reset_state_nb(st, acct)
-    units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
+    reset_state_nb(st, acct, mg)
+    contract = acct[S.A_CONTRACT]
     so = acct[S.A_STOP_OUT]
     pconv = int(acct[S.A_PCONV])
+    per_bar = mg[S.MG_PER_BAR] != 0.0
     has_swap = acct[S.A_SWAP_LONG] != 0.0 or acct[S.A_SWAP_SHORT] != 0.0
-    d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
+    d, entry, sl_px, tp_px, margin, base, bal, units, trig, due = read_position_nb(st, contract)
     peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
     trough = peak  # lowest equity since `peak` whose drawdown is not yet booked into dd/rel
     n = len(m1_start)
@@ -232,31 +265,33 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
     k = 0
     while k < n:
         if pconv == 0 and d != 0.0:
+            near = tp_px if trig == 0.0 or (tp_px > 0 and d * (tp_px - trig) <= 0) else trig
             k, trough, eq_min, last, s1, s2, sn = quiet_run_nb(
-                k, n, d, entry, base, units, sl_px, tp_px, so * margin, peak, trough, eq_min, last,
+                k, min(n, int(due)), d, entry, base, units, sl_px, near, so * margin, peak, trough, eq_min, last,
                 s1, s2, sn, signal, swap_units, has_swap, sim, curve, st[S.SCRATCH:])
             if k >= n:
                 break
         sig = signal[k - 1] if k > 0 else 0
-        if sig != 0 or (has_swap and d != 0.0 and swap_units[k] > 0):  # something happens on the first tick
+        if sig != 0 or (has_swap and d != 0.0 and swap_units[k] > 0) or open_due_nb(k, d, due, trig, per_bar, sim):
             dd, rel = settle_nb(peak, trough, dd, rel)
             write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
-            first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders)
-            d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
+            first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders, clock)
+            d, entry, sl_px, tp_px, margin, base, bal, units, trig, due = read_position_nb(st, contract)
             peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
             trough = peak
         walked = False
         if d != 0.0:
             walked, peak, dd, rel, eq_min, trough = position_bar_nb(
-                st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px, tp_px, margin, base, units, peak, dd,
-                rel, eq_min, trough, last, s1, s2, sn)
+                st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px, tp_px, 0.0 if per_bar else trig,
+                margin, base, units, peak, dd, rel, eq_min, trough, last, s1, s2, sn)
         elif st[S.O_ANY] != 0.0 and orders_due_nb(st, k, sim[14], sim[15], sim[13], sim[12]):
             dd, rel = settle_nb(peak, trough, dd, rel)
             write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
+            clock_nb(st, k, clock)
             orders_bar_nb(st, acct, deals, k, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], m1_start[k], m1_stop[k])
             walked = True
         if walked:
-            d, entry, sl_px, tp_px, margin, base, bal = read_position_nb(st)
+            d, entry, sl_px, tp_px, margin, base, bal, units, trig, due = read_position_nb(st, contract)
             peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
             trough = peak
         eq = close_equity_nb(k, d, entry, base, bal, units, pconv, sim)
@@ -316,4 +351,9 @@ def metrics_nb(st, acct, out):
     out[E.M_NO_MONEY] = st[S.NO_MONEY]
     out[E.M_STOP_OUTS] = st[S.STOP_OUTS]
     out[E.M_FINAL_BALANCE] = st[S.BAL]
+    out[E.M_SKIPPED_WINDOW] = st[S.SKIP_WINDOW]
+    out[E.M_SKIPPED_SPREAD] = st[S.SKIP_SPREAD]
+    out[E.M_SKIPPED_DAY_LIMIT] = st[S.SKIP_DAY]
+    out[E.M_SKIPPED_COOLDOWN] = st[S.SKIP_COOLDOWN]
+    out[E.M_SKIPPED_MIN_LOT] = st[S.SKIP_MINLOT]
 

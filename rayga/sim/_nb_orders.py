@@ -13,6 +13,7 @@ from numba import njit
 
 from rayga.sim import _nb_state as S
 from rayga.sim._nb import cancel_orders_nb, descend_nb, open_nb, tick_nb, tick_price_nb
+from rayga.sim._nb_manage import allowed_nb
 from rayga.sim.enums import DEAL_ORDER
 
 
@@ -23,12 +24,12 @@ def order_level_nb(price, valid):
 
 
 @njit(cache=True, _nrt=False)
-def place_orders_nb(st, k, bid, ask, orders, sl, tp, sl_bar, tp_bar):
+def place_orders_nb(st, acct, k, bid, ask, orders, sl, tp, sl_bar, tp_bar):
     """The orders decided at bar k - 1, placed on bar k's first tick (Bid `bid`, Ask `ask`): they replace the
-    pending ones, and none is placed while a position is open. Stops of their fill: the decision bar's
+    pending ones, and none is placed while a position is open or the entry guards refuse (`allowed_nb`). Stops of their fill: the decision bar's
     points (`sl_bar` / `tp_bar` where sized and not NaN), else `sl` / `tp`."""
     cancel_orders_nb(st)
-    if st[S.DIR] != 0.0:
+    if st[S.DIR] != 0.0 or not allowed_nb(st, acct, bid, ask):
         return
     buy_stop, buy_limit, sell_stop, sell_limit, expiry = orders
     i = k - 1

@@ -4,7 +4,8 @@ No shortcuts: every M1 bar of the test is four ticks (Open, Low/High by the bull
 Close), every tick of an open position checks SL, TP and stop-out and books equity, every tick of a flat
 account its pending orders. It shares no code with the fast kernels (it imports their slot numbers and
 constants only); `rayga bench` re-runs genomes through it to prove the fast loop's figures.
-Supports MT5 stop rules with order or market fills (not the vectorbt stop mode).
+Supports MT5 stop rules with order or market fills (not the vectorbt stop mode), and the management genes
+(`rayga.sim.manage`: trailing, break-even, time exits, sizing, entry guards), applied to every tick.
 """
 
 import numpy as np
@@ -50,23 +51,31 @@ def _equity_point(eqs, eq):
 
 @njit(cache=True)
 def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop, signal, sl, tp, sl_bar, tp_bar,
-                 orders, acct, out):
+                 orders, acct, out, mg, tod, weekday, day, atr):
     """One pass, every tick of every M1 bar; metrics to `out` (same columns as the fast kernels). A bar's
     decision is an entry (+1 buy, -1 sell) plus 4 to exit a long, 8 to exit a short, 16 to place the bar's
     pending orders (`orders`: buy stop, buy limit, sell stop, sell limit prices, expiry in bars; unsized: none)
     and 32 to cancel them: exits first, then the entry, which an open position in the other direction
     reverses, closes or ignores (acct), then the orders. An entry's SL/TP are `sl`/`tp` points, or its
-    decision bar's `sl_bar`/`tp_bar` where sized and not NaN."""
+    decision bar's `sl_bar`/`tp_bar` where sized and not NaN. `mg`: the management genes (`_nb_state.MG_*`),
+    `tod`, `weekday`, `day`: each bar's server minute of the day, weekday and day number, `atr` its ATR (the
+    clock arrays may be empty when no gene is on)."""
     dep = acct[S.A_DEPOSIT]
     acc = np.array([dep, dep, 0.0, 0.0, dep, 0.0, 0.0, 0.0])
     eqs = np.array([dep, 0.0, 0.0, dep])
-    cnt = np.zeros(6)  # trades, wins, longs, shorts, no_money, stop_outs
+    cnt = np.zeros(11)  # trades, wins, longs, shorts, no_money, stop_outs, skipped: window, spread, day, cooldown, lot
     s1, s2, sn, last_eq = 0.0, 0.0, 0, dep
-    pos = np.zeros(5)  # direction, entry, sl, tp, margin
+    # direction, entry, sl, tp, margin, lots, bar opened, R, break-even level, its stop, trailing distance, start
+    # level, step (prices)
+    pos = np.zeros(13)
+    hist = np.array([-1.0, 0.0, -1.0, 0.0, 0.0])  # last close bar, its result, day of the entries, entries that day, bar
+    on = mg[S.MG_ON] != 0.0
     pend = np.zeros(7)  # buy stop, buy limit, sell stop, sell limit (0 = none), expiry bar (-1), sl, tp points
     pend[4] = -1.0
     last_dir = 0
     ticks = np.empty(4)
+    now = (0.0, 0.0, 0.0)
+    a_k = np.nan
     n = len(m1_start)
     for k in range(n):
         for j in range(m1_start[k], m1_stop[k]):
@@ -84,15 +93,21 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
                 bid = ticks[t]
                 ask = bid + spr
                 if t == 0 and j == m1_start[k]:
+                    hist[4] = k
                     if pend[4] >= 0 and pend[4] <= k:
                         pend[:4] = 0.0  # expired
-                    if k > 0 and signal[k - 1] != 0:
+                    now = (tod[k], weekday[k], day[k]) if len(tod) > 0 else (0.0, 0.0, 0.0)
+                    a_k = atr[k - 1] if k > 0 and len(atr) > 0 else np.nan
+                    flat_now = on and _bar_start(k, bid, ask, pos, pend, mg, now, acct, acc, eqs, cnt, hist)
+                    if k > 0 and signal[k - 1] != 0 and not flat_now:
                         _decide(k, int(signal[k - 1]), bid, ask, sl, tp, sl_bar, tp_bar, orders, pos, pend, acct, acc,
-                                eqs, cnt)
+                                eqs, cnt, mg, now, a_k, hist)
                 if pos[0] == 0.0 and pend[0] + pend[1] + pend[2] + pend[3] > 0:
-                    _trigger(bid, ask, pos, pend, acct, acc, cnt)
+                    _trigger(bid, ask, pos, pend, acct, acc, cnt, mg, a_k, hist, now)
                 if pos[0] != 0.0:
-                    _position_tick(bid, ask, t, pos, acct, acc, eqs, cnt)
+                    _position_tick(bid, ask, t, pos, acct, acc, eqs, cnt, hist)
+                    if pos[0] != 0.0 and on and mg[S.MG_PER_BAR] == 0.0:
+                        _manage(pos, bid if pos[0] > 0 else ask)
             if j == m1_stop[k] - 1:
                 eq = _equity(acc[0], pos, c, c + spr, acct)
                 if eq != last_eq and eq > 0 and last_eq > 0:
@@ -104,7 +119,7 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
     if pos[0] != 0.0:
         jl = m1_stop[n - 1] - 1
         px = m1_close[jl] if pos[0] > 0 else m1_close[jl] + spread_price[jl]
-        _close(pos, px, np.int64(E.DEAL_END), acct, acc, eqs, cnt)
+        _close(pos, px, np.int64(E.DEAL_END), acct, acc, eqs, cnt, hist)
     sharpe = 0.0
     if sn >= 2:
         mean = s1 / sn
@@ -119,12 +134,79 @@ def _equity(balance, pos, bid, ask, acct):
     if pos[0] == 0.0:
         return balance
     px = bid if pos[0] > 0 else ask
-    units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
+    units = pos[5] * acct[S.A_CONTRACT]
     return balance + pos[0] * (px - pos[1]) * units * ((1.0 / px) if acct[S.A_PCONV] == E.CONV_DIV else 1.0)
 
 
 @njit(cache=True)
-def _decide(k, code, bid, ask, sl, tp, sl_bar, tp_bar, orders, pos, pend, acct, acc, eqs, cnt):
+def _bar_start(k, bid, ask, pos, pend, mg, now, acct, acc, eqs, cnt, hist):
+    """Management on bar k's first tick, before its decision: the time exit after max bars held, the stop's
+    move when it acts once a bar, and the daily close time. True when the close time has come: the account is
+    flat (orders cancelled) and the bar's decision is dropped."""
+    d = pos[0]
+    if d != 0.0:
+        px = bid if d > 0 else ask
+        held = mg[S.MG_MAX_BARS]
+        if held > 0 and k - pos[6] >= held and (mg[S.MG_MAX_BARS_LOSING] == 0.0 or d * (px - pos[1]) < 0):
+            _close(pos, px, np.int64(E.DEAL_TIME), acct, acc, eqs, cnt, hist)
+        elif mg[S.MG_PER_BAR] != 0.0:
+            _manage(pos, px)
+    at = mg[S.MG_CLOSE_MINUTE]
+    if at >= 0 and now[0] >= at and (mg[S.MG_CLOSE_FRIDAY] == 0.0 or now[1] == 5):
+        if pos[0] != 0.0:
+            _close(pos, bid if pos[0] > 0 else ask, np.int64(E.DEAL_EXIT), acct, acc, eqs, cnt, hist)
+        pend[:4] = 0.0
+        return True
+    return False
+
+
+@njit(cache=True)
+def _manage(pos, px):
+    """A tick of the open position at px (Bid for a long, Ask for a short): break-even once its level is
+    reached (the stop moves to its lock if that is better and below the price for a long), then the trailing
+    stop once the start level is reached (px - distance, if better than the stop by more than the step)."""
+    d = pos[0]
+    if pos[8] > 0 and d * (px - pos[8]) >= 0:
+        if (pos[2] == 0.0 or d * (pos[9] - pos[2]) > 0) and d * (px - pos[9]) > 0:
+            pos[2] = pos[9]
+        pos[8] = 0.0
+    if pos[10] > 0 and d * (px - pos[11]) >= 0:
+        target = px - d * pos[10]
+        if pos[2] == 0.0 or d * (target - pos[2]) > pos[12]:
+            pos[2] = target
+
+
+@njit(cache=True)
+def _guards(bid, ask, mg, now, acct, cnt, hist):
+    """Whether an entry (or the placing of orders) may happen now; a refusal counted under its guard."""
+    if mg[S.MG_ON] == 0.0:
+        return True
+    hour = now[0] // 60
+    a, b = mg[S.MG_WINDOW_START], mg[S.MG_WINDOW_END]
+    if a < b:
+        inside = a <= hour < b
+    elif a > b:
+        inside = hour >= a or hour < b
+    else:
+        inside = True
+    if not inside or (int(mg[S.MG_WEEKDAYS]) & (1 << int(now[1]))) == 0:
+        cnt[6] += 1
+        return False
+    if mg[S.MG_MAX_SPREAD] > 0 and (ask - bid) / acct[S.A_POINT] > mg[S.MG_MAX_SPREAD] + 1e-6:
+        cnt[7] += 1
+        return False
+    if mg[S.MG_MAX_DAY_TRADES] > 0 and hist[2] == now[2] and hist[3] >= mg[S.MG_MAX_DAY_TRADES]:
+        cnt[8] += 1
+        return False
+    if (mg[S.MG_COOLDOWN] > 0 and hist[0] >= 0 and hist[4] - hist[0] <= mg[S.MG_COOLDOWN]
+            and (mg[S.MG_COOLDOWN_LOSS] == 0.0 or hist[1] < 0)):
+        cnt[9] += 1
+        return False
+    return True
+
+
+@njit(cache=True)
+def _decide(k, code, bid, ask, sl, tp, sl_bar, tp_bar, orders, pos, pend, acct, acc, eqs, cnt, mg, now, a_k, hist):
     """Bar k - 1's decision on bar k's first tick, decoded bit by bit: exits, the entry, then the orders."""
     cancel = code >= E.CANCEL - 1
     rest = code - E.CANCEL if cancel else code
@@ -135,18 +217,18 @@ def _decide(k, code, bid, ask, sl, tp, sl_bar, tp_bar, orders, pos, pend, acct, 
     exit_long = rest >= E.EXIT_LONG - 1
     entry = rest - E.EXIT_LONG if exit_long else rest
     if (pos[0] > 0 and exit_long) or (pos[0] < 0 and exit_short):
-        _close(pos, bid if pos[0] > 0 else ask, np.int64(E.DEAL_EXIT), acct, acc, eqs, cnt)
+        _close(pos, bid if pos[0] > 0 else ask, np.int64(E.DEAL_EXIT), acct, acc, eqs, cnt, hist)
     if entry != 0 and pos[0] == -entry and acct[S.A_OPPOSITE] != E.OPPOSITE_IGNORE:
-        _close(pos, bid if pos[0] > 0 else ask, np.int64(E.DEAL_SIGNAL), acct, acc, eqs, cnt)
+        _close(pos, bid if pos[0] > 0 else ask, np.int64(E.DEAL_SIGNAL), acct, acc, eqs, cnt, hist)
         if acct[S.A_OPPOSITE] == E.OPPOSITE_CLOSE:
             entry = 0
     sl_k = sl_bar[k - 1] if len(sl_bar) > 0 and not np.isnan(sl_bar[k - 1]) else sl
     tp_k = tp_bar[k - 1] if len(tp_bar) > 0 and not np.isnan(tp_bar[k - 1]) else tp
-    if entry != 0 and pos[0] == 0.0:
-        _open(pos, pend, float(entry), ask if entry > 0 else bid, sl_k, tp_k, acct, acc, cnt)
+    if entry != 0 and pos[0] == 0.0 and _guards(bid, ask, mg, now, acct, cnt, hist):
+        _open(pos, pend, float(entry), ask if entry > 0 else bid, sl_k, tp_k, acct, acc, cnt, mg, a_k, hist, now)
     if cancel or place:
         pend[:4] = 0.0
-    if place and pos[0] == 0.0:
+    if place and pos[0] == 0.0 and _guards(bid, ask, mg, now, acct, cnt, hist):
         i = k - 1
         for slot, valid in ((0, orders[0][i] > ask), (1, orders[1][i] < ask), (2, orders[2][i] < bid),
                             (3, orders[3][i] > bid)):
@@ -158,7 +240,7 @@ def _decide(k, code, bid, ask, sl, tp, sl_bar, tp_bar, orders, pos, pend, acct, 
 
 
 @njit(cache=True)
-def _trigger(bid, ask, pos, pend, acct, acc, cnt):
+def _trigger(bid, ask, pos, pend, acct, acc, cnt, mg, a_k, hist, now):
     """A flat tick against the pending orders: the first triggered (buy stop, buy limit, sell stop, sell
     limit) opens at its price and cancels them all."""
     for slot in range(4):
@@ -167,57 +249,112 @@ def _trigger(bid, ask, pos, pend, acct, acc, cnt):
                              (slot == 2 and bid <= price) or (slot == 3 and bid >= price))
         if hit:
             pend[:4] = 0.0
-            _open(pos, pend, 1.0 if slot < 2 else -1.0, price, pend[5], pend[6], acct, acc, cnt)
+            _open(pos, pend, 1.0 if slot < 2 else -1.0, price, pend[5], pend[6], acct, acc, cnt, mg, a_k, hist, now)
             return
 
 
 @njit(cache=True)
-def _position_tick(bid, ask, t, pos, acct, acc, eqs, cnt):
+def _position_tick(bid, ask, t, pos, acct, acc, eqs, cnt, hist):
     """SL, then TP (on Bid for a long, Ask for a short), then the stop-out, else the tick's equity."""
     d = pos[0]
     px = bid if d > 0 else ask
     market = acct[S.A_FILL] == E.FILL_MARKET and t == 0
     if pos[2] > 0 and d * (px - pos[2]) <= 0:
-        _close(pos, px if market else pos[2], np.int64(E.DEAL_SL), acct, acc, eqs, cnt)
+        _close(pos, px if market else pos[2], np.int64(E.DEAL_SL), acct, acc, eqs, cnt, hist)
     elif pos[3] > 0 and d * (px - pos[3]) >= 0:
-        _close(pos, px if market else pos[3], np.int64(E.DEAL_TP), acct, acc, eqs, cnt)
+        _close(pos, px if market else pos[3], np.int64(E.DEAL_TP), acct, acc, eqs, cnt, hist)
     else:
         eq = _equity(acc[0], pos, bid, ask, acct)
         if eq * 100.0 <= acct[S.A_STOP_OUT] * pos[4]:
-            _close(pos, px, np.int64(E.DEAL_STOP_OUT), acct, acc, eqs, cnt)
+            _close(pos, px, np.int64(E.DEAL_STOP_OUT), acct, acc, eqs, cnt, hist)
         else:
             _equity_point(eqs, eq)
 
 
 @njit(cache=True)
-def _close(pos, price, reason, acct, acc, eqs, cnt):
+def _close(pos, price, reason, acct, acc, eqs, cnt, hist):
     d = pos[0]
-    units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
+    units = pos[5] * acct[S.A_CONTRACT]
     div = acct[S.A_PCONV] == E.CONV_DIV
-    result = _cents(d * (price - pos[1]) * units * ((1.0 / price) if div else 1.0)) - acct[S.A_COMM] * acct[S.A_LOTS]
+    result = _cents(d * (price - pos[1]) * units * ((1.0 / price) if div else 1.0)) - acct[S.A_COMM] * pos[5]
     _book(acc, result)
     cnt[0] += 1
     cnt[1] += result >= 0
     cnt[2 if d > 0 else 3] += 1
     cnt[5] += reason == E.DEAL_STOP_OUT
     pos[0] = 0.0
+    hist[0], hist[1] = hist[4], result
     _equity_point(eqs, acc[0])
 
 
 @njit(cache=True)
-def _open(pos, pend, sg, price, sl, tp, acct, acc, cnt):
-    """A position at `price` if the balance covers its margin (else `no_money`); it cancels pending orders."""
-    units = acct[S.A_LOTS] * acct[S.A_CONTRACT]
-    need = units / acct[S.A_LEVERAGE] * (price if acct[S.A_MCONV] == E.CONV_MUL else 1.0)
+def _size(price, r, acct, acc, mg, cnt):
+    """Lots of an entry at `price` with stop distance r: risk %, per 10,000 of balance, % of free margin or
+    fixed; down to the volume step, within the symbol's limits; 0 when a risk-sized entry's minimum lot would
+    risk more."""
+    if mg[S.MG_ON] == 0.0:
+        return acct[S.A_LOTS]
+    bal = mg[S.MG_BASE_BALANCE] if mg[S.MG_BASE_BALANCE] > 0 else acc[0]
+    contract = acct[S.A_CONTRACT]
+    by_risk = mg[S.MG_RISK_PCT] > 0 and r > 0
+    if by_risk:
+        profit_per_price = contract / price if acct[S.A_PCONV] == E.CONV_DIV else (
+            contract * price if acct[S.A_PCONV] == E.CONV_MUL else contract)
+        want = bal * mg[S.MG_RISK_PCT] / 100.0 / (r * profit_per_price)
+    elif mg[S.MG_LOTS_PER_10K] > 0:
+        want = bal / 10_000.0 * mg[S.MG_LOTS_PER_10K]
+    elif mg[S.MG_MARGIN_PCT] > 0:
+        per_lot = contract / acct[S.A_LEVERAGE] * (price if acct[S.A_MCONV] == E.CONV_MUL else (
+            1.0 / price if acct[S.A_MCONV] == E.CONV_DIV else 1.0))
+        want = bal * mg[S.MG_MARGIN_PCT] / 100.0 / per_lot
+    else:
+        return acct[S.A_LOTS]
+    steps = np.floor(want / acct[S.A_VOL_STEP] + 1e-9)
+    lots = np.round(min(steps * acct[S.A_VOL_STEP], acct[S.A_VOL_MAX]), 8)
+    if lots < acct[S.A_VOL_MIN] - 1e-12:
+        if by_risk:
+            cnt[10] += 1
+            return 0.0
+        return acct[S.A_VOL_MIN]
+    return lots
+
+
+@njit(cache=True)
+def _open(pos, pend, sg, price, sl, tp, acct, acc, cnt, mg, a_k, hist, now):
+    """A position at `price` if the balance covers its margin (else `no_money`), sized and managed by the
+    genes; it cancels pending orders."""
+    pt = acct[S.A_POINT]
+    r = sl * pt if sl > 0 else 0.0
+    lots = _size(price, r, acct, acc, mg, cnt)
+    if lots == 0.0:
+        return
+    need = lots * acct[S.A_CONTRACT] / acct[S.A_LEVERAGE] * (price if acct[S.A_MCONV] == E.CONV_MUL else 1.0)
     if need > acc[0]:
         cnt[4] += 1
         return
     pend[:4] = 0.0
-    pt = acct[S.A_POINT]
-    pos[0], pos[1], pos[4] = sg, price, need
-    pos[2] = price - sg * sl * pt if sl > 0 else 0.0
-    pos[3] = price + sg * tp * pt if tp > 0 else 0.0
-    _book(acc, -acct[S.A_COMM] * acct[S.A_LOTS])
+    pos[0], pos[1], pos[4], pos[5], pos[6], pos[7] = sg, price, need, lots, hist[4], r
+    pos[2] = price - sg * r if sl > 0 else 0.0
+    if mg[S.MG_TP_R] > 0 and r > 0:
+        pos[3] = price + sg * mg[S.MG_TP_R] * r
+    else:
+        pos[3] = price + sg * tp * pt if tp > 0 else 0.0
+    pos[8] = pos[10] = 0.0
+    if mg[S.MG_ON] != 0.0:
+        be = mg[S.MG_BE_POINTS] * pt + mg[S.MG_BE_R] * r
+        if be > 0:
+            pos[8], pos[9] = price + sg * be, price + sg * mg[S.MG_BE_LOCK] * pt
+        dist = mg[S.MG_TRAIL_POINTS] * pt + mg[S.MG_TRAIL_R] * r
+        if mg[S.MG_TRAIL_ATR] > 0 and not np.isnan(a_k):
+            dist += mg[S.MG_TRAIL_ATR] * a_k
+        if dist > 0:
+            pos[10] = dist
+            pos[11] = price + sg * (mg[S.MG_TRAIL_START] * pt + mg[S.MG_TRAIL_START_R] * r)
+            pos[12] = mg[S.MG_TRAIL_STEP] * pt
+    if hist[2] != now[2]:
+        hist[2], hist[3] = now[2], 0.0
+    hist[3] += 1
+    _book(acc, -acct[S.A_COMM] * lots)
 
 
 @njit(cache=True)
@@ -247,3 +384,8 @@ def _write(out, acc, eqs, cnt, dep, sharpe):
     out[E.M_NO_MONEY] = cnt[4]
     out[E.M_STOP_OUTS] = cnt[5]
     out[E.M_FINAL_BALANCE] = acc[0]
+    out[E.M_SKIPPED_WINDOW] = cnt[6]
+    out[E.M_SKIPPED_SPREAD] = cnt[7]
+    out[E.M_SKIPPED_DAY_LIMIT] = cnt[8]
+    out[E.M_SKIPPED_COOLDOWN] = cnt[9]
+    out[E.M_SKIPPED_MIN_LOT] = cnt[10]

@@ -40,8 +40,38 @@ O_EXPIRY = 33
 O_SL = 34
 O_TP = 35
 O_ANY = 36
-SCRATCH = 40  # first slot of a scratch area: a quiet chunk's per-bar log returns and lowest equities (slots
-# 37-39 unused: it starts 64 bytes into a line of the work array, as before pending orders: 29 slots + 3 spare)
+# The open position's size and management (`_nb_manage`): lots, the bar it opened in, its stop distance at
+# entry in price (its R; 0: none), its trailing distance, activation level and step in price, its break-even
+# trigger level and the stop it moves to (0: none or done), and the favourable price at which management next
+# acts (0: never; what the bar paths test as their management bound).
+LOTS = 37
+ENTRY_BAR = 38
+R_DIST = 39
+T_DIST = 40
+T_START = 41
+T_STEP = 42
+BE_AT = 43
+BE_SL = 44
+TRIG = 45
+DUE_BAR = 46  # the first bar at whose first tick a time exit (max bars held) is due (a large number: none)
+BAR = 47  # the timeframe bar being decided on (set before a decision executes)
+DAY = 48  # the server day of the last entry check, its entries so far
+DAY_TRADES = 49
+LAST_CLOSE_BAR = 50  # the bar of the last close (-1: none) and its result (money)
+LAST_RESULT = 51
+# What the guards did (entries skipped) and sizing refused (an entry whose minimum lot risks too much).
+SKIP_SPREAD = 52
+SKIP_WINDOW = 53
+SKIP_DAY = 54
+SKIP_COOLDOWN = 55
+SKIP_MINLOT = 56
+NOW_MINUTE = 57  # the clock of the bar being decided on (`_nb_manage.clock_nb`): server minute of the day,
+NOW_WEEKDAY = 58  # weekday (0 = Sunday), day number, and the ATR of the bar before it
+NOW_DAY = 59
+NOW_ATR = 60
+MG = 64  # the pass's management genes (`MG_*` below), copied in at the start of a pass
+SCRATCH = 96  # first slot of a scratch area: a quiet chunk's per-bar log returns and lowest equities (on a
+# 64-byte boundary of the work array)
 N_SCRATCH = 128  # 2 x _nb_quiet.CHUNK
 N_STATE = SCRATCH + N_SCRATCH
 
@@ -63,4 +93,39 @@ A_BARS_PER_YEAR = 13
 A_BAR_FIRST = 14  # timeframe bars [first, stop) a pass runs over (a walk-forward window); stop 0 = all
 A_BAR_STOP = 15
 A_OPPOSITE = 16  # what an opposite entry does (enums.OPPOSITE_*)
-N_ACCT = 17
+A_VOL_MIN = 17  # the symbol's volume limits and step (lots)
+A_VOL_STEP = 18
+A_VOL_MAX = 19
+N_ACCT = 20
+
+# Management genes of a pass (`rayga.sim.manage`: names, units, defaults), slots of st[MG:].
+MG_TRAIL_POINTS = 0   # trailing distance: points + ATRs at entry + multiples of the entry's stop distance (R)
+MG_TRAIL_ATR = 1
+MG_TRAIL_R = 2
+MG_TRAIL_START = 3    # activation profit: points + R (0 + 0: from the entry)
+MG_TRAIL_START_R = 4
+MG_TRAIL_STEP = 5     # points the stop must improve by to move
+MG_PER_BAR = 6        # 1: trailing and break-even act on each bar's first tick only, 0: on every M1 tick
+MG_BE_POINTS = 7      # break-even trigger profit: points + R (0 + 0: off)
+MG_BE_R = 8
+MG_BE_LOCK = 9        # points beyond the entry the break-even stop locks in
+MG_MAX_BARS = 10      # close after this many bars held (0: off), only while losing when MG_MAX_BARS_LOSING
+MG_MAX_BARS_LOSING = 11
+MG_CLOSE_MINUTE = 12  # close and stay flat from this server minute of the day (-1: off), Fridays only when
+MG_CLOSE_FRIDAY = 13  # MG_CLOSE_FRIDAY
+MG_TP_R = 14          # take profit at this multiple of the entry's stop distance (0: the genes' / rule's TP)
+MG_RISK_PCT = 15      # sizing: risk % of balance (equity when MG_RISK_EQUITY) over the stop distance
+MG_RISK_EQUITY = 16
+MG_LOTS_PER_10K = 17  # lots per 10,000 of balance
+MG_MARGIN_PCT = 18    # % of free margin
+MG_BASE_BALANCE = 19  # the balance sizing uses (0: the current one, compounding)
+MG_MAX_SPREAD = 20    # guards: max spread in points at the entry tick (0: off)
+MG_WINDOW_START = 21  # entry window, server hours [start, end), wrapping midnight when start > end
+MG_WINDOW_END = 22
+MG_WEEKDAYS = 23      # bit d set: entries allowed on weekday d (0 = Sunday)
+MG_MAX_DAY_TRADES = 24
+MG_COOLDOWN = 25      # bars after a close without entries, only after a loss when MG_COOLDOWN_LOSS
+MG_COOLDOWN_LOSS = 26
+MG_ATR_ROW = 27       # (set by rayga) which ATR row of the batch this pass reads
+MG_ON = 28            # (set by rayga) 1 when any management gene is on
+N_MG = 32

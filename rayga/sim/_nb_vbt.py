@@ -76,12 +76,13 @@ def vbt_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_p
 
 
 @njit(cache=True, _nrt=False)
-def simulate_vbt_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, curve, out):
+def simulate_vbt_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, curve, out, mg, clock):
     """`_nb_loop.simulate_nb`'s contract (the same arguments and outputs) under vectorbt's stop rules, without
-    pending orders (`orders` is not read: the engines refuse rules that place them in this mode)."""
+    pending orders or management (`orders` and `clock` are not read, `mg` is all off: the engines refuse
+    rules that place orders and management genes in this mode)."""
     (m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop, tf_open, tf_close, open_spread,
      close_ask, _, _, _, _, _, _, swap_units) = sim
-    reset_state_nb(st, acct)
+    reset_state_nb(st, acct, mg)
     n = len(m1_start)
     for k in range(n):
         sig = signal[k - 1] if k > 0 else 0

@@ -102,6 +102,9 @@ class AccountConfig:
         acct[S.A_POINT] = symbol.point
         acct[S.A_BARS_PER_YEAR] = bars_per_year
         acct[S.A_OPPOSITE] = OPPOSITE_MODES.index(self.opposite_entry)
+        acct[S.A_VOL_MIN] = symbol.volume_min
+        acct[S.A_VOL_STEP] = symbol.volume_step
+        acct[S.A_VOL_MAX] = symbol.volume_max
         return acct
 
     def margin_needed(self, symbol: SymbolSpec, price: float) -> float:

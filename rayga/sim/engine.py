@@ -13,9 +13,11 @@ from rayga.errors import ConfigError
 from rayga.metrics.complex import complex_criterion
 from rayga.sim import _nb_state as S
 from rayga.sim._nb_loop import simulate_nb
+from rayga.sim._nb_manage import mark_closes_nb
 from rayga.sim._nb_vbt import simulate_vbt_nb
 from rayga.sim.account import AccountConfig
 from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, N_METRICS, ORDERS, STOPS_VECTORBT, M
+from rayga.sim.manage import kernel_inputs
 from rayga.sim.prepared import SimData, prepare
 from rayga.strategies.base import Strategy
 
@@ -72,7 +74,7 @@ def evaluate(data: SimData | MarketData, strategy: Strategy, genomes: np.ndarray
     if isinstance(data, MarketData):
         data = prepare(data, account or AccountConfig())
     arr = as_genomes(strategy, genomes)
-    strategy.check_genomes(arr)
+    strategy.check_all(arr)
     if engine == "vectorbt":
         from rayga.sim.vbt_engine import evaluate_vectorbt
 
@@ -101,9 +103,10 @@ def backtest(md: MarketData, strategy: Strategy, genome: np.ndarray, account: Ac
     """Run one pass of a strategy genome and keep its deals."""
     data = data or prepare(md, account, modelling)
     genome = as_genomes(strategy, genome)[0]
-    strategy.check_genomes(genome[None, :])  # the same checks as a batch
+    strategy.check_all(genome[None, :])  # the same checks as a batch
     sl, tp = strategy.pass_stops(data, genome)
-    return run_signals(data, strategy.signals(data, genome), sl, tp, strategy.pass_orders(data, genome))
+    manage = kernel_inputs(data, strategy.param_names, genome[None, :])
+    return run_signals(data, strategy.signals(data, genome), sl, tp, strategy.pass_orders(data, genome), manage)
 
 
 def per_bar(stop: float | np.ndarray, n: int, name: str) -> tuple[np.ndarray, float]:
@@ -131,14 +134,34 @@ def with_orders(signal: np.ndarray, orders: tuple[np.ndarray, ...]) -> np.ndarra
     return (signal + np.where(placed, ORDERS, 0)).astype(np.int8)
 
 
+def no_manage(data: SimData) -> tuple:
+    """The management arguments of a pass with every management gene off (`rayga.sim.manage`)."""
+    return kernel_inputs(data, (), np.zeros((1, 0)))
+
+
+def pass_manage(data: SimData, manage: tuple | None = None) -> tuple:
+    """(management genes, (minute of the day, weekday, day number, ATR row)) of one pass as `simulate_nb` takes
+    them, from `rayga.sim.manage.kernel_inputs` of that one genome (None: all off)."""
+    mg, clock, atr = manage if manage is not None else no_manage(data)
+    return mg[0], (*clock, atr[int(mg[0, S.MG_ATR_ROW])])
+
+
+def flat_manage(data: SimData, manage: tuple | None = None) -> tuple:
+    """`pass_manage` flattened, as the per-tick reference (`_nb_reference.reference_nb`) takes it."""
+    mg, clock = pass_manage(data, manage)
+    return (mg, *clock)
+
+
 def run_signals(data: SimData, signal: np.ndarray, sl: float | np.ndarray = 0.0,
-                tp: float | np.ndarray = 0.0, orders: tuple[np.ndarray, ...] | None = None) -> BacktestResult:
+                tp: float | np.ndarray = 0.0, orders: tuple[np.ndarray, ...] | None = None,
+                manage: tuple | None = None) -> BacktestResult:
     """Backtest given decisions: signal[k] = +1 buy / -1 sell / 0 at the close of timeframe bar k
     (executed on the first tick of bar k + 1, with the exits and CANCEL of `rayga.rules`); SL/TP in points
     (fractions in vectorbt stop mode), or per bar: the points for an entry decided at bar k (ATR-scaled
     stops); `orders`: per-bar buy stop, buy limit, sell stop, sell limit prices (NaN: none) and expiry in bars
-    (`rayga.rules.Decisions`)."""
-    signal = np.ascontiguousarray(signal, dtype=np.int8)
+    (`rayga.rules.Decisions`); `manage`: (management vectors, clock, ATR rows) of `rayga.sim.manage.kernel_inputs`
+    for this one pass (None: all off)."""
+    signal = np.array(signal, dtype=np.int8)  # a copy: the closes at a time of day are marked in it
     n = len(data.m1_start)
     if len(signal) != n:
         raise ConfigError(f"signal has {len(signal)} values; the data has {n} timeframe bars")
@@ -157,9 +180,11 @@ def run_signals(data: SimData, signal: np.ndarray, sl: float | np.ndarray = 0.0,
     equity = np.empty(len(signal))
     sl_bar, sl = per_bar(sl, len(signal), "sl")
     tp_bar, tp = per_bar(tp, len(signal), "tp")
+    mg, clock = pass_manage(data, manage)
+    mark_closes_nb(signal, clock[0], clock[1], mg)
     simulate = simulate_vbt_nb if data.acct[S.A_STOP_MODE] == STOPS_VECTORBT else simulate_nb
     simulate(data.kernel_args(), signal, sl, tp, sl_bar, tp_bar, orders, data.acct, np.empty(S.N_STATE), deals, equity,
-             out[0])
+             out[0], mg, clock)
     finish_metrics(out)
     rec = deals[: int(out[0, M["total_deals"]])]
     frame = pd.DataFrame({

@@ -8,6 +8,9 @@ METRICS = (
     "balance_dd_abs", "balance_dd_max", "balance_dd_rel_pct", "equity_dd_abs", "equity_dd_max",
     "equity_dd_rel_pct", "recovery_factor", "sharpe_ratio", "complex_criterion", "win_rate", "wins",
     "long_trades", "short_trades", "no_money", "stop_outs", "final_balance",
+    # what the entry guards and sizing of `rayga.sim.manage` refused: entries outside the window or weekdays,
+    # above the max spread, over the trades per day, in a cooldown, or whose minimum lot risks too much
+    "skipped_window", "skipped_spread", "skipped_day_limit", "skipped_cooldown", "skipped_min_lot",
 )
 M = {name: i for i, name in enumerate(METRICS)}
 # M_PROFIT, M_GROSS_PROFIT, ...: column numbers for the kernels (module attributes are constants to Numba).
@@ -33,7 +36,8 @@ DEAL_STOP_OUT = 3
 DEAL_END = 4
 DEAL_EXIT = 5        # the rule's exit to flat
 DEAL_ORDER = 6       # a pending order's fill
-DEAL_REASONS = ("signal", "sl", "tp", "stop_out", "end_of_test", "exit", "order")
+DEAL_TIME = 7        # a time exit (bars held: `rayga.sim.manage`)
+DEAL_REASONS = ("signal", "sl", "tp", "stop_out", "end_of_test", "exit", "order", "time")
 
 # A rule's decision at a bar's close, one int8: entry + EXIT_LONG and/or + EXIT_SHORT. Exits apply first, on
 # the next bar's first tick, then the entry. Plain +1 / -1 / 0 signals are decisions without exits.

@@ -40,7 +40,8 @@ import numpy as np
 from numba import njit
 
 from rayga.sim._nb_loop import simulate_nb
-from rayga.sim._nb_state import N_STATE
+from rayga.sim._nb_manage import mark_closes_nb
+from rayga.sim._nb_state import MG_ATR_ROW, N_STATE
 from rayga.sim._nb_vbt import simulate_vbt_nb
 from rayga.sim.rule_kernel import registered
 
@@ -48,14 +49,16 @@ rule = registered("{key}")
 ''' + "".join('''
 
 @njit(cache=True, nogil=True)
-def {batch}(sim, bars, params, sl, tp, acct, deals, curve, out, g0, g1):
-    """Genomes g0..g1 - 1 (`rule_kernel.run_shares` runs one share per thread)."""
+def {batch}(sim, bars, params, sl, tp, acct, deals, curve, out, mg, clock, atr, g0, g1):
+    """Genomes g0..g1 - 1 (`rule_kernel.run_shares` runs one share per thread); `mg`: their management genes,
+    `clock` and the `atr` rows: what those read (`rayga.sim.manage`)."""
     st = np.empty(N_STATE)
     for g in range(g0, g1):
         signal = rule(bars[0], bars[1], bars[2], bars[3], params[g])
+        mark_closes_nb(signal, clock[0], clock[1], mg[g])
         none = np.empty(0)
         {simulate}(sim, signal, sl[g], tp[g], none, none, (none, none, none, none, none), acct, st, deals, curve,
-                   out[g])
+                   out[g], mg[g], (clock[0], clock[1], clock[2], atr[int(mg[g, MG_ATR_ROW])]))
 '''.replace("{batch}", b).replace("{simulate}", f) for b, f in (("batch_nb", "simulate_nb"),
                                                                  ("batch_vbt_nb", "simulate_vbt_nb")))
 
@@ -68,7 +71,8 @@ from numba import njit
 
 from rayga.rules import Bars, Decisions, Higher
 from rayga.sim._nb_loop import simulate_nb
-from rayga.sim._nb_state import N_STATE
+from rayga.sim._nb_manage import mark_closes_nb
+from rayga.sim._nb_state import MG_ATR_ROW, N_STATE
 from rayga.sim._nb_vbt import simulate_vbt_nb
 from rayga.sim.rule_kernel import params_class, registered
 
@@ -136,7 +140,7 @@ def warm_nb(signal, first):
 
 @njit(cache=True, nogil=True)
 def {batch}(sim, flat, hflat, params, table, rows, first, sl, tp, stops, orders, acct, deals, curve, out, status,
-            g0, g1):
+            mg, clock, atr, g0, g1):
     """Genomes g0..g1 - 1 (one thread's share: `rule_kernel.run_shares`), each its rule into this call's
     decision buffers (the stop and order ones reset to NaN only for rules that write them: `stops`,
     `orders`), the warm-up check (status[g] >= 0: the bar it decided at), then the simulation."""
@@ -154,9 +158,10 @@ def {batch}(sim, flat, hflat, params, table, rows, first, sl, tp, stops, orders,
             continue
         if orders:
             mark_orders_nb(signal, bs, bl, ss, sll)
+        mark_closes_nb(signal, clock[0], clock[1], mg[g])
         {simulate}(sim, signal, sl[g], tp[g], sl_k if stops else none, tp_k if stops else none,
                    (bs, bl, ss, sll, ex) if orders else (none, none, none, none, none), acct, st, deals, curve,
-                   out[g])
+                   out[g], mg[g], (clock[0], clock[1], clock[2], atr[int(mg[g, MG_ATR_ROW])]))
 '''.replace("{batch}", b).replace("{simulate}", f) for b, f in (("batch_nb", "simulate_nb"),
                                                                  ("batch_vbt_nb", "simulate_vbt_nb")))
 

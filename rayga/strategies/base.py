@@ -56,8 +56,15 @@ class Strategy:
                               f"{', '.join(self.param_names)}{'; ' + where if where else ''}")
         merged = {**self.defaults(), **values}
         row = np.array([p.check(merged[p.name], where) for p in self.params], dtype=np.float64)
-        self.check_genomes(row[None, :], where)
+        self.check_all(row[None, :], where)
         return row
+
+    def check_all(self, genomes: np.ndarray, where: str = "") -> None:
+        """`check_genomes`, then the ranges of the management genes among the parameters (`rayga.sim.manage`)."""
+        from rayga.sim.manage import check
+
+        self.check_genomes(genomes, where)
+        check(self.param_names, genomes, where)
 
     def check_genomes(self, genomes: np.ndarray, where: str = "") -> None:
         """Raise ConfigError naming the first invalid genome (override to add constraints)."""

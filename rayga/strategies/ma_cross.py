@@ -25,7 +25,7 @@ class MACross(UserStrategy):
     rule = ma_cross_rule
 
     def check_genomes(self, genomes: np.ndarray, where: str = "") -> None:
-        fast, slow, sl, tp = genomes.T
+        fast, slow, sl, tp = genomes[:, :4].T
         for bad, text in (((fast < 1) | (slow < 1), "`fast` and `slow` must be >= 1"),
                           (fast >= slow, "`fast` must be below `slow`"),
                           ((sl < 0) | (tp < 0), "`sl_points` and `tp_points` must be >= 0")):

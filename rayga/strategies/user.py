@@ -30,6 +30,7 @@ import numpy as np
 from rayga.errors import ConfigError, StrategyError
 from rayga.sim import _nb_state as S
 from rayga.sim.enums import DEAL_DTYPE, DECISIONS, STOPS_VECTORBT
+from rayga.sim.manage import kernel_inputs, management_params
 from rayga.sim.prepared import SimData
 from rayga.strategies.base import Param, Strategy
 
@@ -50,6 +51,18 @@ class UserStrategy(Strategy):
     timeframes: tuple[str, ...] = ()
     sl_param: str | None = "sl_points"
     tp_param: str | None = "tp_points"
+
+    def with_management(self, names) -> UserStrategy:  # noqa: ANN001 - an iterable of parameter names
+        """This strategy with the management genes among `names` (`rayga.sim.manage`) added to its parameters
+        (those it declares itself stay as declared)."""
+        import copy
+
+        extra = tuple(p for p in management_params(names) if p.name not in self.param_names)
+        if not extra:
+            return self
+        managed = copy.copy(self)
+        managed.params = tuple(self.params) + extra
+        return managed
 
     def _compiled(self) -> object:
         return type(self).rule if type(self).rule is not None else type(self).signal
@@ -185,13 +198,14 @@ class UserStrategy(Strategy):
         if self.writes_orders() and data.acct[S.A_STOP_MODE] == STOPS_VECTORBT:
             raise ConfigError(f"strategy {self.name} places pending orders, which run under MT5's stop rules only; "
                               f"set stop_mode = \"mt5\" under [account]")
+        manage = kernel_inputs(data, self.param_names, genomes)
         try:
             if type(self).rule is not None:
-                self._run_rule(data, genomes, sl, tp, out)
+                self._run_rule(data, genomes, sl, tp, out, manage)
             else:
                 bars = (data.tf_open, data.tf_high, data.tf_low, data.tf_close)
                 run_shares(_batch(self._kernels(), data), len(genomes), numba.get_num_threads(), data.kernel_args(),
-                           bars, genomes, sl, tp, data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out)
+                           bars, genomes, sl, tp, data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out, *manage)
         except StrategyError:
             raise
         except Exception as exc:  # noqa: BLE001 - a rule that raises: name the genome (found one at a time)
@@ -200,7 +214,8 @@ class UserStrategy(Strategy):
             message = str(exc).splitlines()[0] if str(exc) else ""
             raise StrategyError(f"strategy {self.name}: its batch failed: {type(exc).__name__}: {message}") from None
 
-    def _run_rule(self, data: SimData, genomes: np.ndarray, sl: np.ndarray, tp: np.ndarray, out: np.ndarray) -> None:
+    def _run_rule(self, data: SimData, genomes: np.ndarray, sl: np.ndarray, tp: np.ndarray, out: np.ndarray,
+                  manage: tuple) -> None:
         import numba
 
         from rayga.sim.rule_kernel import flat_bars, run_shares
@@ -212,7 +227,7 @@ class UserStrategy(Strategy):
         with batch_rows(data, self.shared_rows(), genomes, self.param_names) as (table, rows, first):
             run_shares(_batch(self._kernels(), data), len(genomes), numba.get_num_threads(), data.kernel_args(),
                        flat, hflat, genomes, table, rows, self._guarded_first(first), sl, tp, self.writes_stops(),
-                       self.writes_orders(), data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out, status)
+                       self.writes_orders(), data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out, status, *manage)
         bad = np.flatnonzero(status >= 0)
         if len(bad):
             g = int(bad[0])

@@ -14,7 +14,7 @@ from rayga.sim import _nb_state as S
 from rayga.sim._nb_loop import simulate_nb
 from rayga.sim._nb_reference import reference_nb
 from rayga.sim.account import AccountConfig
-from rayga.sim.engine import no_orders
+from rayga.sim.engine import flat_manage, no_orders, pass_manage
 from rayga.sim.enums import (
     BUY,
     CANCEL,
@@ -38,7 +38,7 @@ def kernel(data, signal, sl, tp, sl_bar, tp_bar, keep_deals=True):  # noqa: ANN0
     deals = np.zeros(2 * int(np.count_nonzero(signal)) + 4 if keep_deals else 0, DEAL_DTYPE)
     out = np.zeros(N_METRICS)
     simulate_nb(data.kernel_args(), signal, float(sl), float(tp), sl_bar, tp_bar, no_orders(), data.acct,
-                np.empty(S.N_STATE), deals, np.empty(0), out)
+                np.empty(S.N_STATE), deals, np.empty(0), out, *pass_manage(data))
     got = dict(zip(METRICS, out, strict=True))
     rows = [(int(d["m1_index"]), int(d["direction"]), "in" if d["entry"] else "out", DEAL_REASONS[d["reason"]],
              float(d["price"])) for d in deals[: int(got["total_deals"])]] if keep_deals else None
@@ -60,7 +60,8 @@ def python_reference(data, account, signal, sl, tp, sl_bar, tp_bar):  # noqa: AN
 def compiled_reference(data, signal, sl, tp, sl_bar, tp_bar):  # noqa: ANN001, ANN201
     out = np.zeros(N_METRICS)
     reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
-                 data.m1_stop, signal, float(sl), float(tp), sl_bar, tp_bar, no_orders(), data.acct, out)
+                 data.m1_stop, signal, float(sl), float(tp), sl_bar, tp_bar, no_orders(), data.acct, out,
+                 *flat_manage(data))
     return {m: out[j] for j, m in enumerate(METRICS) if m != "complex_criterion"}
 
 

@@ -12,7 +12,7 @@ from rayga.sim import _nb_state as S
 from rayga.sim._nb_loop import simulate_nb
 from rayga.sim._nb_prep import low_first_nb
 from rayga.sim.account import AccountConfig
-from rayga.sim.engine import no_orders
+from rayga.sim.engine import flat_manage, no_orders, pass_manage
 from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, N_METRICS
 from rayga.sim.prepared import prepare
 from tests.data.test_market import random_m1
@@ -24,10 +24,10 @@ def run_both(md, account, signal, sl, tp):
     deals = np.zeros(2 * int(np.count_nonzero(signal)) + 4, DEAL_DTYPE)
     out = np.zeros(N_METRICS)
     simulate_nb(data.kernel_args(), signal, float(sl), float(tp), np.empty(0), np.empty(0), no_orders(), data.acct,
-                np.empty(S.N_STATE), deals, np.empty(0), out)
+                np.empty(S.N_STATE), deals, np.empty(0), out, *pass_manage(data))
     batch = np.zeros(N_METRICS)  # as batches run it: no deals kept (a bar's stop exit may skip its ticks)
     simulate_nb(data.kernel_args(), signal, float(sl), float(tp), np.empty(0), np.empty(0), no_orders(), data.acct,
-                np.empty(S.N_STATE), np.empty(0, DEAL_DTYPE), np.empty(0), batch)
+                np.empty(S.N_STATE), np.empty(0, DEAL_DTYPE), np.empty(0), batch, *pass_manage(data))
     a = data.acct
     ref, ref_deals = simulate(
         data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start, data.m1_stop,
@@ -123,7 +123,7 @@ def test_compiled_per_tick_reference_equals_python_reference(seed):
     out = np.zeros(N_METRICS)
     reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
                  data.m1_stop, signal, float(sl), float(tp), np.empty(0), np.empty(0), no_orders(), data.acct,
-                 out)
+                 out, *flat_manage(data))
     _, ref, _, _ = run_both(md, account, signal, sl, tp)
     assert_same(dict(zip(METRICS, out, strict=True)), ref)
 
@@ -149,6 +149,6 @@ def test_batches_equal_the_per_tick_reference_on_real_data(eurusd_dir):
     for i, genome in enumerate(genomes):
         reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
                      data.m1_stop, strategy.signals(data, genome), genome[2], genome[3], np.empty(0), np.empty(0),
-                     no_orders(), data.acct, out)
+                     no_orders(), data.acct, out, *flat_manage(data))
         ref = {name: out[j] for j, name in enumerate(METRICS) if name != "complex_criterion"}
         assert_same(table.iloc[i].to_dict(), ref)

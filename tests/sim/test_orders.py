@@ -14,7 +14,7 @@ from rayga.sim import _nb_state as S
 from rayga.sim._nb_loop import simulate_nb
 from rayga.sim._nb_reference import reference_nb
 from rayga.sim.account import AccountConfig
-from rayga.sim.engine import run_signals, with_orders
+from rayga.sim.engine import flat_manage, pass_manage, run_signals, with_orders
 from rayga.sim.enums import CANCEL, DEAL_DTYPE, DEAL_REASONS, DECISIONS, METRICS, N_METRICS
 from rayga.sim.prepared import prepare
 from tests.data.test_market import random_m1
@@ -28,7 +28,7 @@ def kernel(data, signal, sl, tp, sl_bar, tp_bar, orders, keep_deals=True):  # no
     deals = np.zeros(2 * int(np.count_nonzero(marked)) + 4 if keep_deals else 0, DEAL_DTYPE)
     out = np.zeros(N_METRICS)
     simulate_nb(data.kernel_args(), marked, float(sl), float(tp), sl_bar, tp_bar, orders, data.acct,
-                np.empty(S.N_STATE), deals, np.empty(0), out)
+                np.empty(S.N_STATE), deals, np.empty(0), out, *pass_manage(data))
     got = dict(zip(METRICS, out, strict=True))
     rows = [(int(d["m1_index"]), int(d["direction"]), "in" if d["entry"] else "out", DEAL_REASONS[d["reason"]],
              float(d["price"])) for d in deals[: int(got["total_deals"])]] if keep_deals else None
@@ -51,7 +51,7 @@ def compiled_reference(data, signal, sl, tp, sl_bar, tp_bar, orders):  # noqa: A
     out = np.zeros(N_METRICS)
     reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
                  data.m1_stop, with_orders(signal, orders), float(sl), float(tp), sl_bar, tp_bar, orders, data.acct,
-                 out)
+                 out, *flat_manage(data))
     return {m: out[j] for j, m in enumerate(METRICS) if m != "complex_criterion"}
 
 

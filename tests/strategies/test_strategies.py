@@ -14,7 +14,7 @@ from rayga.data.load import load_market_data
 from rayga.errors import ConfigError
 from rayga.sim._nb_reference import reference_nb
 from rayga.sim.account import AccountConfig
-from rayga.sim.engine import evaluate, no_orders, run_signals
+from rayga.sim.engine import evaluate, flat_manage, no_orders, run_signals
 from rayga.sim.enums import METRICS
 from rayga.sim.prepared import prepare
 from rayga.strategies.registry import BUILT_IN, get_strategy
@@ -58,7 +58,7 @@ def test_batch_kernel_equals_the_single_pass_rule_and_the_per_tick_reference(nam
             sl_bar, sl = (np.asarray(sl, float), 0.0) if np.ndim(sl) else (np.empty(0), float(sl))
             tp_bar, tp = (np.asarray(tp, float), 0.0) if np.ndim(tp) else (np.empty(0), float(tp))
             reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
-                         data.m1_stop, signal, sl, tp, sl_bar, tp_bar, no_orders(), data.acct, out)
+                         data.m1_stop, signal, sl, tp, sl_bar, tp_bar, no_orders(), data.acct, out, *flat_manage(data))
             for j, m in enumerate(METRICS):
                 if m != "complex_criterion":
                     assert table[m].iloc[i] == pytest.approx(out[j], rel=1e-9, abs=1e-7), (name, m)
