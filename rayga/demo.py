@@ -17,7 +17,7 @@ from rayga.config import load_config
 from rayga.data.gaps import summarize
 from rayga.optimize import run_optimization, summary_lines, write_results
 from rayga.runner import as_text, default_out_dir, run_backtest, write_deals
-from rayga.strategies.registry import get_strategy
+from rayga.strategies.registry import strategy_for
 
 
 def run_demo(config_path: str | None) -> int:
@@ -34,7 +34,7 @@ def run_demo(config_path: str | None) -> int:
     print("\none backtest of the default parameter values:")
     print(as_text(run, deals))
     if not any(isinstance(v, dict | list) for v in config.strategy.params.values()):
-        strategy = get_strategy(config.strategy.name)
+        strategy = strategy_for(config)
         ranges = {p.name: {"start": p.start, "step": p.step, "stop": p.stop} for p in strategy.params}
         config = dataclasses.replace(config, strategy=dataclasses.replace(config.strategy, params=ranges))
     print(f"\ngenetic optimization ({config.optimization.criterion} criterion):")

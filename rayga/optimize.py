@@ -19,7 +19,7 @@ from rayga.ga.space import ParamSpace, range_values, space_from_params
 from rayga.runner import load_data
 from rayga.sim.engine import evaluate
 from rayga.sim.prepared import prepare
-from rayga.strategies.registry import get_strategy
+from rayga.strategies.registry import strategy_for
 
 
 def strategy_params(config: Config) -> dict:
@@ -28,8 +28,10 @@ def strategy_params(config: Config) -> dict:
     if config.strategy.set_file:
         from rayga.reports.setfile import read_set
 
-        names = set(get_strategy(config.strategy.name).param_names)
-        from_set = {k: v for k, v in read_set(config.strategy.set_file).params().items() if k in names}
+        strategy = strategy_for(config)
+        names, inputs = set(strategy.param_names), getattr(strategy, "set_inputs", {})
+        from_set = {inputs.get(k, k): v for k, v in read_set(config.strategy.set_file).params().items()
+                    if inputs.get(k, k) in names}
         for k, v in from_set.items():  # a range the .set cannot mean is named with the .set file
             if isinstance(v, dict) and k not in params:
                 range_values(k, v["start"], v["step"], v["stop"], where=f"in {config.strategy.set_file}")
@@ -38,7 +40,7 @@ def strategy_params(config: Config) -> dict:
 
 
 def build_space(config: Config) -> ParamSpace:
-    strategy = get_strategy(config.strategy.name)
+    strategy = strategy_for(config)
     kinds = {p.name: p.kind for p in strategy.params}
     params = strategy_params(config)
     unknown = sorted(set(params) - set(strategy.param_names))
@@ -62,7 +64,7 @@ class OptimizeRun:
 
 def run_optimization(config: Config, progress: bool = True) -> OptimizeRun:
     opt = config.optimization
-    strategy = get_strategy(config.strategy.name)
+    strategy = strategy_for(config)
     space = build_space(config)
     if not space.inputs:
         raise ConfigError(f"nothing to optimize: give at least one parameter a {{start, step, stop}} range or a list "

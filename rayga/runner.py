@@ -17,7 +17,7 @@ from rayga.data.market import MarketData
 from rayga.errors import ConfigError
 from rayga.sim.engine import BacktestResult, backtest
 from rayga.sim.prepared import SimData, prepare
-from rayga.strategies.registry import get_strategy
+from rayga.strategies.registry import strategy_for
 
 
 def apply_sets(config: Config, sets: list[str]) -> Config:
@@ -93,7 +93,7 @@ def run_backtest(config: Config) -> BacktestRun:
         raise ConfigError(f"a single backtest runs the fused engine (it keeps the deals); engine = "
                           f"\"{config.optimization.engine}\" applies to batch evaluation: set engine = \"numba\" "
                           f"under [optimization] in {config.file} for `rayga backtest`")
-    strategy = get_strategy(config.strategy.name)
+    strategy = strategy_for(config)
     values = config.strategy.single_values()
     genome = strategy.genome(values, f"set them under [strategy.params] in {config.file}")
     t0 = time.perf_counter()

@@ -49,13 +49,13 @@ def source_fingerprint(source: str) -> list:
 def run_settings(config: Config, space: ParamSpace, mode: str, version: str) -> dict:
     """Everything that decides a run's results, as plain JSON values (workers and batch sizes do not),
     the versions of the engine and GA and the strategy's source included (`rayga.versions`)."""
-    from rayga.strategies.registry import get_strategy
+    from rayga.strategies.registry import strategy_for
     from rayga.versions import model
 
     opt = config.optimization
     return {
         "rayga": version,
-        "model": model(get_strategy(config.strategy.name)),
+        "model": model(strategy_for(config)),
         "data": {k: v for k, v in dataclasses.asdict(config.data).items() if k != "file"},
         "data_files": source_fingerprint(config.data.source),
         "symbol": config.symbol,

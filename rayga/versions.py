@@ -12,7 +12,7 @@ import hashlib
 import inspect
 import sys
 
-ENGINE = 1
+ENGINE = 2
 GA = 1
 
 

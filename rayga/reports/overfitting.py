@@ -37,7 +37,7 @@ def overfitting(run: Run, pbo_passes: int = PBO_PASSES, blocks: int = PBO_BLOCKS
                 plateau_passes: int = PLATEAU_PASSES) -> dict:
     """`summary.json`'s "overfitting" block."""
     from rayga.sim.engine import evaluate
-    from rayga.strategies.registry import get_strategy
+    from rayga.strategies.registry import strategy_for
 
     name, metric, maximize = run.criterion
     results = run.results
@@ -66,8 +66,8 @@ def overfitting(run: Run, pbo_passes: int = PBO_PASSES, blocks: int = PBO_BLOCKS
     values = {i.name: np.asarray(i.values, dtype=np.float64) for i in space.inputs}
     coords = np.column_stack([np.searchsorted(values[i.name], results[i.name].to_numpy(dtype=np.float64))
                               for i in space.inputs])
-    strategy = get_strategy(run.settings["strategy"])
     config = run.config()
+    strategy = strategy_for(config)
     sizes = np.array(space.sizes)
 
     def lookup(points: np.ndarray) -> np.ndarray:

@@ -112,7 +112,7 @@ class Run:
 
     def backtest(self, pass_id: int | str) -> BacktestResult:
         """Re-run one pass: its metrics (equal to the stored ones), deals and equity curve."""
-        from rayga.strategies.registry import get_strategy
+        from rayga.strategies.registry import strategy_for
 
         change = self.model_change()
         if change:
@@ -120,7 +120,7 @@ class Run:
                               f"as it was; run its config again (a new run folder: this one stays readable), or "
                               f"with --fresh")
         config = self.config()
-        strategy = get_strategy(config.strategy.name)
+        strategy = strategy_for(config)
         md, data = self.market()
         genome = strategy.genome(self.values(pass_id), f"pass {pass_id} of {self.path.name}")
         return backtest(md, strategy, genome, config.account, data)

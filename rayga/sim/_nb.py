@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 
 from rayga.sim import _nb_state as S
+from rayga.sim._nb_manage import allowed_nb, lots_nb, manage_nb, manage_state_nb, setup_nb
 from rayga.sim.enums import (
     CONV_DIV,
     CONV_MUL,
@@ -26,7 +27,6 @@ from rayga.sim.enums import (
     OPPOSITE_CLOSE,
     OPPOSITE_IGNORE,
 )
-from rayga.sim._nb_manage import allowed_nb, lots_nb, manage_nb, manage_state_nb, setup_nb
 
 
 @njit(cache=True, inline="always")
@@ -169,10 +169,13 @@ def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp, reason):
     levels come from `_nb_manage` (sizing, then stops, trailing, break-even, time exit). A position opening
     cancels the pending orders."""
     price = ask if direction > 0 else bid
-    lots = lots_nb(st, acct, price, sl * acct[S.A_POINT] if sl > 0 else 0.0, int(acct[S.A_PCONV]),
-                   int(acct[S.A_MCONV]))
-    if lots == 0.0:  # its minimum lot would risk more than the limit (counted)
-        return
+    managed = st[S.MG + S.MG_ON] != 0.0  # else fixed lots and stops, and no call: this runs once a trade
+    lots = acct[S.A_LOTS]
+    if managed:
+        lots = lots_nb(st, acct, price, sl * acct[S.A_POINT] if sl > 0 else 0.0, int(acct[S.A_PCONV]),
+                       int(acct[S.A_MCONV]))
+        if lots == 0.0:  # its minimum lot would risk more than the limit (counted)
+            return
     margin = lots * acct[S.A_CONTRACT] / acct[S.A_LEVERAGE] * conv_nb(int(acct[S.A_MCONV]), price)
     if margin > st[S.BAL] + st[S.SWAP]:
         st[S.NO_MONEY] += 1
@@ -184,11 +187,15 @@ def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp, reason):
     st[S.MARGIN] = margin
     st[S.ENTRY_M1] = m1_index
     st[S.LOTS] = lots
-    setup_nb(st, acct, direction, price, sl, tp)
-    if st[S.NOW_DAY] != st[S.DAY]:
-        st[S.DAY] = st[S.NOW_DAY]
-        st[S.DAY_TRADES] = 0.0
-    st[S.DAY_TRADES] += 1
+    if managed:
+        setup_nb(st, acct, direction, price, sl, tp)
+        if st[S.NOW_DAY] != st[S.DAY]:
+            st[S.DAY] = st[S.NOW_DAY]
+            st[S.DAY_TRADES] = 0.0
+        st[S.DAY_TRADES] += 1
+    else:
+        st[S.SL] = price - direction * sl * acct[S.A_POINT] if sl > 0 else 0.0
+        st[S.TP] = price + direction * tp * acct[S.A_POINT] if tp > 0 else 0.0
     commission = -acct[S.A_COMM] * lots
     deal_result_nb(st, commission)
     record_nb(deals, st, m1_index, direction, 1, reason, lots, price, commission, 0.0, 0.0)
@@ -411,5 +418,5 @@ def execute_nb(st, acct, deals, j0, code, bid, ask, sl, tp):
         close_nb(st, acct, deals, j0, bid if d > 0 else ask, np.int64(DEAL_SIGNAL))
         if mode == OPPOSITE_CLOSE:
             return
-    if st[S.DIR] == 0.0 and allowed_nb(st, acct, bid, ask):
+    if st[S.DIR] == 0.0 and (st[S.MG + S.MG_ON] == 0.0 or allowed_nb(st, acct, bid, ask)):
         open_nb(st, acct, deals, j0, sgn, bid, ask, sl, tp, np.int64(DEAL_SIGNAL))

@@ -131,7 +131,8 @@ def first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders, 
     tf_open, open_spread, m1_start, swap_units = sim[8], sim[10], sim[6], sim[18]
     bid0 = tf_open[k]
     ask0 = bid0 + open_spread[k]
-    clock_nb(st, k, clock)
+    if st[S.MG + S.MG_ON] != 0.0:
+        clock_nb(st, k, clock)
     d = st[S.DIR]
     if d != 0.0:
         if swap_units[k] > 0:
@@ -287,7 +288,8 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
         elif st[S.O_ANY] != 0.0 and orders_due_nb(st, k, sim[14], sim[15], sim[13], sim[12]):
             dd, rel = settle_nb(peak, trough, dd, rel)
             write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
-            clock_nb(st, k, clock)
+            if mg[S.MG_ON] != 0.0:
+                clock_nb(st, k, clock)
             orders_bar_nb(st, acct, deals, k, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], m1_start[k], m1_stop[k])
             walked = True
         if walked:

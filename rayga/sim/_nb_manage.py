@@ -88,7 +88,8 @@ def lots_nb(st, acct, price, r_dist, pconv, mconv):
         raw = balance / 10_000.0 * per_10k
     elif margin_pct > 0:
         conv = price if mconv == 1 else (1.0 / price if mconv == 2 else 1.0)
-        raw = (base if base > 0 else st[S.BAL] + st[S.SWAP]) * margin_pct / 100.0 / (contract / acct[S.A_LEVERAGE] * conv)
+        free = base if base > 0 else st[S.BAL] + st[S.SWAP]
+        raw = free * margin_pct / 100.0 / (contract / acct[S.A_LEVERAGE] * conv)
     else:
         return fixed
     step = acct[S.A_VOL_STEP]
@@ -157,10 +158,11 @@ def trigger_nb(d, sl, be_at, be_sl, t_dist, t_start, t_step):
     return d * lvl - d * 1e-9 * (1.0 + abs(lvl))
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@njit(cache=True, _nrt=False)
 def manage_nb(d, px, sl, be_at, be_sl, t_dist, t_start, t_step):
     """A tick at price px (Bid for a long, Ask for a short) at or past the trigger: break-even (once), then
-    the trailing stop. Returns (stop, break-even level: 0 once done, the next trigger)."""
+    the trailing stop. Returns (stop, break-even level: 0 once done, the next trigger). Called, not inlined: it
+runs only on ticks past the trigger, and each inlined copy (four in the register walk) cost compile time."""
     if be_at > 0 and d * (px - be_at) >= 0:
         if (sl == 0.0 or d * (be_sl - sl) > 0) and d * (px - be_sl) > 0:
             sl = be_sl

@@ -29,7 +29,7 @@ def place_orders_nb(st, acct, k, bid, ask, orders, sl, tp, sl_bar, tp_bar):
     pending ones, and none is placed while a position is open or the entry guards refuse (`allowed_nb`). Stops of their fill: the decision bar's
     points (`sl_bar` / `tp_bar` where sized and not NaN), else `sl` / `tp`."""
     cancel_orders_nb(st)
-    if st[S.DIR] != 0.0 or not allowed_nb(st, acct, bid, ask):
+    if st[S.DIR] != 0.0 or (st[S.MG + S.MG_ON] != 0.0 and not allowed_nb(st, acct, bid, ask)):
         return
     buy_stop, buy_limit, sell_stop, sell_limit, expiry = orders
     i = k - 1

@@ -68,7 +68,7 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
     # direction, entry, sl, tp, margin, lots, bar opened, R, break-even level, its stop, trailing distance, start
     # level, step (prices)
     pos = np.zeros(13)
-    hist = np.array([-1.0, 0.0, -1.0, 0.0, 0.0])  # last close bar, its result, day of the entries, entries that day, bar
+    hist = np.array([-1.0, 0.0, -1.0, 0.0, 0.0])  # last close bar, its result, entries' day, entries that day, bar
     on = mg[S.MG_ON] != 0.0
     pend = np.zeros(7)  # buy stop, buy limit, sell stop, sell limit (0 = none), expiry bar (-1), sl, tp points
     pend[4] = -1.0

@@ -24,3 +24,19 @@ def get_strategy(name: str) -> Strategy:
         raise ConfigError(f"unknown strategy {name!r}{also}; built-in strategies: {', '.join(BUILT_IN)}; or your own "
                           f"as \"my_strategies.py:MyStrategy\"")
     return BUILT_IN[name]()
+
+
+def strategy_for(config) -> Strategy:  # noqa: ANN001 - a rayga.config.Config
+    """The config's strategy with the management genes it names (under [strategy.params] or, through the
+    strategy's `set_inputs`, in its MT5 .set file) among its parameters (`rayga.sim.manage`)."""
+    from rayga.sim.manage import NAMES
+
+    strategy = get_strategy(config.strategy.name)
+    named = set(config.strategy.params)
+    if config.strategy.set_file:
+        from rayga.reports.setfile import read_set
+
+        inputs = getattr(strategy, "set_inputs", {})
+        named |= {inputs.get(k, k) for k in read_set(config.strategy.set_file).params()}
+    wanted = named & set(NAMES)
+    return strategy.with_management(wanted) if wanted and hasattr(strategy, "with_management") else strategy

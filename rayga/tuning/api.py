@@ -16,7 +16,7 @@ from rayga.optimize import build_space
 from rayga.runner import load_data
 from rayga.sim.enums import M
 from rayga.sim.prepared import prepare
-from rayga.strategies.registry import get_strategy
+from rayga.strategies.registry import strategy_for
 from rayga.tuning.hub import start_hub
 from rayga.tuning.objects import put_market
 from rayga.tuning.searcher import FastGASearcher
@@ -53,6 +53,6 @@ def tune_setup(config: Config, workers: int | None = None) -> TuneSetup:
               else GeneticOptimizer(space, GAConfig(seed=opt.seed, population=opt.population, maximize=maximize)))
     data = prepare(load_data(config), config.account, config.data.modelling)
     name = f"hub-{uuid.uuid4().hex[:12]}"
-    hub = start_hub(name, put_market(data), get_strategy(config.strategy.name), workers or cluster_cpus())
+    hub = start_hub(name, put_market(data), strategy_for(config), workers or cluster_cpus())
     searcher = FastGASearcher(engine, space, hub_name=name, metric_index=M[metric], maximize=maximize, acct=data.acct)
     return TuneSetup(trainable(), searcher, hub)

@@ -45,7 +45,7 @@ from rayga.sim.enums import M
 from rayga.sim.prepared import SimData, prepare
 
 FORWARD_FLOOR = 256  # MT5 re-runs at least this many passes on the forward period (all, when fewer)
-from rayga.strategies.registry import get_strategy
+from rayga.strategies.registry import strategy_for
 from rayga.tuning.hub import start_hub
 from rayga.tuning.objects import put_market
 from rayga.tuning.observe import RunObserver
@@ -197,7 +197,7 @@ def _forward(study: Study, results: pd.DataFrame, summary: dict, cache: dict) ->
     """MT5's forward test: the best 25 % of a genetic run's passes (10 % of a complete one; at least 256,
     or all) re-run on the forward period; their forward figures join the results as `forward_*` columns."""
     from rayga.sim.engine import evaluate
-    from rayga.strategies.registry import get_strategy
+    from rayga.strategies.registry import strategy_for
 
     config = study.config.period("forward")
     if "md" not in cache:
@@ -211,7 +211,7 @@ def _forward(study: Study, results: pd.DataFrame, summary: dict, cache: dict) ->
     chosen = results.sort_values("result", ascending=not maximize, kind="stable").head(k)
     genomes = np.column_stack([chosen[name].to_numpy(dtype=np.float64) if name in chosen else
                                np.full(len(chosen), study.space.fixed[name]) for name in study.space.order])
-    table = evaluate(data, get_strategy(study.config.strategy.name), genomes)
+    table = evaluate(data, strategy_for(study.config), genomes)
     forward = pd.DataFrame({"pass": chosen["pass"].to_numpy(), "forward_result": table[metric].to_numpy()})
     for name in M:
         forward[f"forward_{name}"] = table[name].to_numpy()
@@ -283,7 +283,7 @@ def plan_line(config: Config, space: ParamSpace, mode: str) -> str:
 
 def _run(studies: list[Study], data: SimData, md: MarketData, options: RunOptions, announce: Callable[[str], None],
          tune_callbacks: Sequence) -> tuple[list[dict | None], list[str]]:
-    strategy = get_strategy(studies[0].config.strategy.name)
+    strategy = strategy_for(studies[0].config)
     size = options.workers or cluster_cpus()
     hub_name = "hub-" + "-".join(s.run.run_id for s in studies)[:60]
     try:

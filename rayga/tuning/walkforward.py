@@ -68,9 +68,9 @@ def walk_forward(config: Config, options: RunOptions = RunOptions(), announce: C
                for w, c in windows]
     runs = run_planned(planned, config, options, announce)
     md, data = _load_prepared(config)
-    from rayga.strategies.registry import get_strategy
+    from rayga.strategies.registry import strategy_for
 
-    strategy = get_strategy(config.strategy.name)
+    strategy = strategy_for(config)
     deposit = config.account.deposit
     rows, curves = [], []
     offset = 0.0

@@ -1,0 +1,171 @@
+"""Hand-built MT5 scenarios of trade management, sizing and guards (`rayga.sim.manage`), on M1 bars that are
+the timeframe bars (EURUSD, no spread unless given, 1 lot = 100,000 units: a point is $1 a lot), each outcome
+worked out by hand in the test and checked against the per-tick reference too."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rayga.data.bars import M1Bars
+from rayga.data.market import MarketData
+from rayga.data.symbols import symbol_spec
+from rayga.sim._nb_reference import reference_nb
+from rayga.sim.account import AccountConfig
+from rayga.sim.engine import flat_manage, no_orders, run_signals
+from rayga.sim.enums import BUY, EXIT_LONG, METRICS, N_METRICS, SELL
+from rayga.sim.manage import MANAGE_PARAMS, NAMES, kernel_inputs
+from rayga.sim.prepared import prepare
+
+DEFAULTS = {p.name: float(p.default) for p in MANAGE_PARAMS}
+
+
+def bars(rows: list[tuple[float, float, float, float]], spread: float = 0.0, symbol: str = "EURUSD",
+         start: str = "2022-01-03T00:00") -> MarketData:
+    """One M1 bar (open, high, low, close) per row, a minute apart from `start` (a Monday)."""
+    o, h, lo, c = (np.array(col, dtype=float) for col in zip(*rows, strict=True))
+    t = np.datetime64(start, "ns").astype(np.int64) + np.arange(len(o)) * 60_000_000_000
+    m1 = M1Bars(time=t, open=o, high=h, low=lo, close=c, spread=np.full(len(o), spread),
+                tick_volume=np.ones(len(o)), volume=np.zeros(len(o)))
+    return MarketData(symbol_spec(symbol), m1, "M1")
+
+
+def run(md: MarketData, signal: list[int], genes: dict, sl: float = 0.0, tp: float = 0.0, **account):  # noqa: ANN003
+    """(metrics, deals as (bar, type, entry, reason, price, lots)) of one pass, equal to the per-tick reference."""
+    acc = AccountConfig(**{"spread_points": 0.0, **account})
+    data = prepare(md, acc)
+    genome = np.array([[{**DEFAULTS, **genes}[n] for n in NAMES]])
+    manage = kernel_inputs(data, NAMES, genome)
+    sig = np.array(signal, dtype=np.int8)
+    res = run_signals(data, sig, sl, tp, manage=manage)
+    ref = np.zeros(N_METRICS)
+    reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
+                 data.m1_stop, sig, sl, tp, np.empty(0), np.empty(0), no_orders(), data.acct, ref,
+                 *flat_manage(data, manage))
+    for i, name in enumerate(METRICS):
+        if name != "complex_criterion":
+            assert res.metrics[name] == pytest.approx(ref[i], rel=1e-9, abs=1e-7), name
+    deals = [(int(d.m1_index), d.type, d.entry, d.reason, round(d.price, 6), d.volume) for d in res.deals.itertuples()]
+    return res.metrics, deals
+
+
+# A long opened at 1.1000 on bar 1's first tick; bar 1 is a bull bar (ticks O, L, H, C), bar 2 a bear one
+# (O, H, L, C) or a bull one with the same extremes.
+BULL_1 = (1.1000, 1.1050, 1.0990, 1.1045)
+BEAR_2 = (1.1045, 1.1060, 1.1000, 1.1010)
+BULL_2 = (1.1045, 1.1060, 1.1000, 1.1055)
+LAST = (1.1020, 1.1020, 1.1020, 1.1020)
+
+
+def test_a_trailing_stop_moves_on_the_ticks_of_a_bull_then_a_bear_bar():
+    # bar 1: O 1.1000 -> stop 1.0985 (150 behind); L 1.0990 holds; H 1.1050 -> 1.1035; C 1.1045 (1.1030: no move)
+    # bar 2 (bear): O 1.1045; H 1.1060 -> 1.1045; L 1.1000 hits it: out at 1.1045, +450 points = $450
+    _, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"trail_points": 150})
+    assert deals == [(1, "buy", "in", "signal", 1.1, 1.0), (2, "sell", "out", "sl", 1.1045, 1.0)]
+
+
+def test_on_a_bull_bar_the_low_comes_before_the_high_that_would_have_moved_the_stop():
+    # bar 2 (bull): O 1.1045; L 1.1000 hits the stop of bar 1 (1.1035) before H 1.1060: out at 1.1035, $350
+    m, deals = run(bars([LAST, BULL_1, BULL_2, LAST]), [BUY, 0, 0, 0], {"trail_points": 150})
+    assert deals[-1] == (2, "sell", "out", "sl", 1.1035, 1.0) and m["profit"] == pytest.approx(350.0)
+
+
+def test_a_short_trails_on_the_ask_mirror_image():
+    # a short at 1.1000 (Bid; spread 0); bar 1 bear O H L C: O -> 1.1015; H 1.1010 holds; L 1.0950 -> 1.0965;
+    # bar 2 bull O L H C: O 1.0955; L 1.0940 -> 1.0955; H 1.1000 hits it: out at 1.0955, +450 points
+    rows = [LAST, (1.1000, 1.1010, 1.0950, 1.0955), (1.0955, 1.1000, 1.0940, 1.0990), LAST]
+    m, deals = run(bars(rows), [SELL, 0, 0, 0], {"trail_points": 150})
+    assert deals[-1] == (2, "buy", "out", "sl", 1.0955, 1.0) and m["profit"] == pytest.approx(450.0)
+
+
+def test_trailing_waits_for_its_activation_and_its_step():
+    # start at +400 points: bar 1's O (0) and L do not activate; H (+500) puts the stop at 1.1050 - 0.0015 = 1.1035.
+    # Step 150: at bar 2's H (1.1060) the new stop 1.1045 improves by 100 points only: no move; L hits 1.1035
+    _, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0],
+                   {"trail_points": 150, "trail_start": 400, "trail_step": 150})
+    assert deals[-1] == (2, "sell", "out", "sl", 1.1035, 1.0)
+
+
+def test_trailing_once_a_bar_acts_on_first_ticks_only():
+    # bar 1's O: 1.0985; bar 2's O 1.1045: 1.1045 - 0.0015 = 1.1030; bar 2's L 1.1000 hits it: out at 1.1030
+    # (the ticks inside the bars move nothing)
+    _, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"trail_points": 150, "manage_per_bar": 1})
+    assert deals[-1] == (2, "sell", "out", "sl", 1.103, 1.0)
+
+
+def test_trailing_in_multiples_of_the_entrys_stop_distance():
+    # stop 100 points at entry (R = 0.0010): trail 0.15 R = 150 points, the same path as the first scenario
+    _, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"trail_r": 0.15}, sl=1000)
+    assert deals[-1] == (2, "sell", "out", "sl", 1.1045, 1.0)
+
+
+def test_break_even_moves_the_stop_once_with_its_lock():
+    # +30 points reached by bar 1's H: the stop goes to the entry + 5 points (1.10005); bar 2 (bull) L hits it
+    m, deals = run(bars([LAST, BULL_1, BULL_2, LAST]), [BUY, 0, 0, 0], {"be_points": 30, "be_lock": 5}, sl=200)
+    assert deals[-1] == (2, "sell", "out", "sl", 1.10005, 1.0) and m["profit"] == pytest.approx(5.0)
+
+
+def test_max_bars_held_closes_on_the_first_tick_after_them():
+    rows = [LAST, BULL_1, BULL_2, (1.1050, 1.1052, 1.1040, 1.1041), LAST]
+    _, deals = run(bars(rows), [BUY, 0, 0, 0, 0], {"max_bars": 2})
+    assert deals[-1] == (3, "sell", "out", "time", 1.105, 1.0)  # opened on bar 1, closed at bar 3's open
+    _, deals = run(bars(rows), [BUY, 0, 0, 0, 0], {"max_bars": 2, "max_bars_losing": 1})
+    assert deals[-1][3] == "end_of_test"  # in profit at bar 3 and after: kept
+
+
+def test_the_daily_close_time_flattens_and_drops_entries():
+    # close at 00:03: bar 3 (00:03) opens flat; the buy decided at bar 3 is dropped too
+    rows = [LAST, BULL_1, BULL_2, LAST, LAST, LAST]
+    m, deals = run(bars(rows), [BUY, 0, 0, BUY, 0, 0], {"close_hour": 0, "close_minute": 3})
+    assert deals == [(1, "buy", "in", "signal", 1.1, 1.0), (3, "sell", "out", "exit", 1.102, 1.0)]
+
+
+def test_take_profit_in_r():
+    # stop 200 points, tp 2.5 R = 500 points: 1.1050, reached at bar 1's high
+    _, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"tp_r": 2.5}, sl=200)
+    assert deals[-1] == (1, "sell", "out", "tp", 1.105, 1.0)
+
+
+@pytest.mark.parametrize("risk, lots", [(1.0, 5.0), (0.37, 1.85), (0.3333, 1.66)])
+def test_risk_sizing_over_the_stop_rounds_down_to_the_volume_step(risk, lots):
+    # 200 points at $1 a point per lot: $200 a lot; 1 % of $100,000 = $1,000 -> 5 lots; 0.3333 % -> 1.6665 -> 1.66
+    _, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"risk_pct": risk}, sl=200)
+    assert deals[0][5] == pytest.approx(lots)
+
+
+def test_risk_sizing_of_usdjpy_on_a_usd_account_converts_at_the_entry_price():
+    # 200 points of USDJPY = 0.200 JPY a unit = 20,000 JPY a lot = 181.82 USD at 110.000; 0.7 % of $100,000 = $700
+    # -> 3.85 lots
+    rows = [(110.0, 110.0, 110.0, 110.0)] * 2 + [(110.0, 110.1, 109.9, 110.05)] * 2
+    _, deals = run(bars(rows, symbol="USDJPY"), [BUY, 0, 0, 0], {"risk_pct": 0.7}, sl=200)
+    assert deals[0][5] == pytest.approx(3.85)
+
+
+def test_a_risk_sized_entry_below_the_minimum_lot_is_skipped_and_counted():
+    m, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"risk_pct": 0.001}, sl=200)  # 0.005 lots
+    assert deals == [] and m["skipped_min_lot"] == 1
+
+
+def test_lots_per_balance_and_a_fixed_base_balance():
+    _, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"lots_per_10k": 0.25})  # $100,000: 2.5
+    assert deals[0][5] == pytest.approx(2.5)
+    _, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"lots_per_10k": 0.25, "base_balance": 10_000})
+    assert deals[0][5] == pytest.approx(0.25)
+
+
+def test_the_entry_guards_refuse_and_count():
+    rows = [LAST] * 8
+    m, deals = run(bars(rows, spread=20), [BUY, 0, 0, 0, 0, 0, 0, 0], {"max_spread": 15})
+    assert deals == [] and m["skipped_spread"] == 1
+    m, deals = run(bars(rows), [BUY, 0, 0, 0, 0, 0, 0, 0], {"window_start": 7, "window_end": 20})  # 00:01
+    assert deals == [] and m["skipped_window"] == 1
+    m, deals = run(bars(rows), [BUY, 0, 0, 0, 0, 0, 0, 0], {"window_start": 22, "window_end": 2})  # wraps midnight
+    assert len(deals) == 2 and m["skipped_window"] == 0
+    m, deals = run(bars(rows), [BUY, 0, 0, 0, 0, 0, 0, 0], {"trade_monday": 0})  # 2022-01-03 is a Monday
+    assert deals == [] and m["skipped_window"] == 1
+    # one entry a day: the reversal's sell is refused (the buy was the day's entry); the position closed
+    m, deals = run(bars(rows), [BUY, 0, SELL, 0, 0, 0, 0, 0], {"max_day_trades": 1})
+    assert [d[3] for d in deals] == ["signal", "signal"] and m["skipped_day_limit"] == 1
+    # cooldown of 2 bars after the close at bar 3: the buys at bars 4 and 5 are refused, bar 6's opens
+    m, deals = run(bars(rows), [BUY, 0, EXIT_LONG, BUY, BUY, BUY, 0, 0], {"cooldown_bars": 2})
+    assert deals[2][:3] == (6, "buy", "in") and m["skipped_cooldown"] == 2
