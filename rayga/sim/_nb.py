@@ -334,26 +334,13 @@ def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_
                 continue
         first = m1_low[j] if low_first[j] else m1_high[j]
         second = m1_high[j] if low_first[j] else m1_low[j]
-        px = m1_open[j] + add
-        at_open = True
-        why, peak, dd, rel, eq_min, sl, be_at, trig = fast_mg_tick_nb(
-            px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, mg)
-        if why != 0:
-            break
-        px = first + add
-        at_open = False
-        why, peak, dd, rel, eq_min, sl, be_at, trig = fast_mg_tick_nb(
-            px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, mg)
-        if why != 0:
-            break
-        px = second + add
-        why, peak, dd, rel, eq_min, sl, be_at, trig = fast_mg_tick_nb(
-            px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, mg)
-        if why != 0:
-            break
-        px = m1_close[j] + add
-        why, peak, dd, rel, eq_min, sl, be_at, trig = fast_mg_tick_nb(
-            px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, mg)
+        for t in range(4):  # a loop, not four inlined copies of the tick: a second of cold compile less
+            px = tick_price_nb(t, m1_open[j], first, second, m1_close[j]) + add
+            at_open = t == 0
+            why, peak, dd, rel, eq_min, sl, be_at, trig = fast_mg_tick_nb(
+                px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, mg)
+            if why != 0:
+                break
         if why != 0:
             break
         j += 1

@@ -28,7 +28,7 @@ def gene_nb(st, i):
     return st[S.MG + i]
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def clock_nb(st, k, clock):
     """The clock of bar k (its open in server time) and the ATR of bar k - 1, for the entry checks and sizing."""
     tod, weekday, day, atr = clock
@@ -174,7 +174,7 @@ runs only on ticks past the trigger, and each inlined copy (four in the register
     return sl, be_at, trigger_nb(d, sl, be_at, be_sl, t_dist, t_start, t_step)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def manage_state_nb(st, px):
     """`manage_nb` on the position in the state vector."""
     sl, be_at, trig = manage_nb(st[S.DIR], px, st[S.SL], st[S.BE_AT], st[S.BE_SL], st[S.T_DIST], st[S.T_START],
