@@ -18,6 +18,14 @@ HEADINGS = {
     "recovery_factor": "Recovery factor", "sharpe_ratio": "Sharpe ratio", "complex_criterion": "Complex criterion",
 }
 
+# What the entry guards and sizing refused (`rayga.sim.manage`), next to MT5's "no money": columns shown after the
+# parameters when some pass has one.
+REFUSALS = {
+    "no_money": "No money", "skipped_window": "Skipped: window", "skipped_spread": "Skipped: spread",
+    "skipped_day_limit": "Skipped: trades per day", "skipped_cooldown": "Skipped: cooldown",
+    "skipped_min_lot": "Skipped: minimum lot",
+}
+
 # MT5's result filters (the optimization results table's context menu): each removes these passes.
 FILTERS = {
     "no-trades": ("passes without trades", lambda t: t["total_trades"] <= 0),
@@ -38,9 +46,10 @@ def sharpe_reading(value: float) -> str:
 
 
 def mt5_table(results: pd.DataFrame, params: Sequence[str]) -> pd.DataFrame:
-    """MT5's columns (Pass, Result, Profit, ... Complex criterion), then the parameters, then the
-    Sharpe reading; every row of `results` (a run's results.parquet) in its order. A `forward_view`
-    reads as MT5's Forward Results: Forward result, Back result, then the forward figures."""
+    """MT5's columns (Pass, Result, Profit, ... Complex criterion), then the parameters, then the entries
+    the guards refused (`REFUSALS`, where some pass has one), then the Sharpe reading; every row of
+    `results` (a run's results.parquet) in its order. A `forward_view` reads as MT5's Forward Results:
+    Forward result, Back result, then the forward figures."""
     missing = [c for c in HEADINGS if c not in results.columns]
     if missing:
         raise ConfigError(f"results lack column `{missing[0]}`; give a results.parquet written by rayga optimize")
@@ -54,6 +63,9 @@ def mt5_table(results: pd.DataFrame, params: Sequence[str]) -> pd.DataFrame:
         values = table[name].to_numpy(dtype=np.float64)
         if len(values) and np.all(values == np.round(values)) and np.all(np.abs(values) < 2**53):
             table[name] = values.astype(np.int64)
+    for name, heading in REFUSALS.items():
+        if name in results.columns and (results[name].to_numpy() != 0).any():
+            table[heading] = results[name].to_numpy(dtype=np.float64).astype(np.int64)
     table["Sharpe reading"] = [sharpe_reading(v) for v in table["Sharpe ratio"]]
     return table.reset_index(drop=True)
 

@@ -7,7 +7,16 @@ import pandas as pd
 import pytest
 
 from rayga.errors import ConfigError
-from rayga.reports.table import FILTERS, HEADINGS, apply_filters, export, mt5_table, select, sharpe_reading
+from rayga.reports.table import (
+    FILTERS,
+    HEADINGS,
+    REFUSALS,
+    apply_filters,
+    export,
+    mt5_table,
+    select,
+    sharpe_reading,
+)
 from rayga.sim.enums import METRICS
 
 
@@ -24,6 +33,8 @@ def results(n: int = 400, seed: int = 0) -> pd.DataFrame:
     frame["sharpe_ratio"] = rng.normal(0.5, 1, n)
     frame["complex_criterion"] = rng.uniform(0, 100, n)
     frame["result"] = frame["complex_criterion"]
+    for name in REFUSALS:  # counts: none refused unless a test says so
+        frame[name] = 0.0
     return frame
 
 
@@ -31,6 +42,16 @@ def test_columns_are_mt5s_in_order_then_parameters_then_the_sharpe_reading():
     table = mt5_table(results(), ["fast", "slow"])
     assert list(table.columns) == [*HEADINGS.values(), "fast", "slow", "Sharpe reading"]
     assert table["fast"].dtype == np.int64 and table["Total trades"].dtype == np.int64
+
+
+def test_the_entries_the_guards_refused_follow_the_parameters_where_some_pass_has_one():
+    frame = results(50)
+    frame["skipped_window"] = np.arange(50) % 3 * 7.0
+    frame["no_money"] = 2.0
+    table = mt5_table(frame, ["fast", "slow"])
+    assert list(table.columns) == [*HEADINGS.values(), "fast", "slow", "No money", "Skipped: window", "Sharpe reading"]
+    assert table["Skipped: window"].tolist() == (np.arange(50) % 3 * 7).tolist()
+    assert table["Skipped: window"].dtype == np.int64
 
 
 @pytest.mark.parametrize("name", list(FILTERS))
