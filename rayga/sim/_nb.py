@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from rayga.sim import _nb_state as S
-from rayga.sim._nb_manage import allowed_nb, lots_nb, manage_nb, manage_state_nb, setup_nb
+from rayga.sim._nb_manage import NEVER, allowed_nb, lots_nb, manage_nb, manage_state_nb, setup_nb
 from rayga.sim.enums import (
     CONV_DIV,
     CONV_MUL,
@@ -172,8 +172,8 @@ def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp, reason):
     managed = st[S.MG + S.MG_ON] != 0.0  # else fixed lots and stops, and no call: this runs once a trade
     lots = acct[S.A_LOTS]
     if managed:
-        lots = lots_nb(st, acct, price, sl * acct[S.A_POINT] if sl > 0 else 0.0, int(acct[S.A_PCONV]),
-                       int(acct[S.A_MCONV]))
+        lots = lots_nb(st, acct, sl * acct[S.A_POINT] if sl > 0 else 0.0, conv_nb(int(acct[S.A_PCONV]), price),
+                       conv_nb(int(acct[S.A_MCONV]), price))
         if lots == 0.0:  # its minimum lot would risk more than the limit (counted)
             return
     margin = lots * acct[S.A_CONTRACT] / acct[S.A_LEVERAGE] * conv_nb(int(acct[S.A_MCONV]), price)
@@ -286,12 +286,12 @@ def fast_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def fast_mg_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, mg):
-    """`fast_tick_nb`, then, on a tick at or past the management trigger (`trig` > 0), `manage_nb` (mg: the
+def fast_mg_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, levels):
+    """`fast_tick_nb`, then, on a tick at or past the management trigger (`trig` > 0), `manage_nb` (levels: the
     position's be_sl, t_dist, t_start, t_step). Returns (exit, peak, dd, rel, eq_min, sl, be_at, trig)."""
     why, peak, dd, rel, eq_min = fast_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min)
     if why == 0 and trig > 0 and d * (px - trig) >= 0:
-        sl, be_at, trig = manage_nb(d, px, sl, be_at, mg[0], mg[1], mg[2], mg[3])
+        sl, be_at, trig = manage_nb(d, px, sl, be_at, levels[0], levels[1], levels[2], levels[3])
     return why, peak, dd, rel, eq_min, sl, be_at, trig
 
 
@@ -309,7 +309,7 @@ def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_
     peak, dd, rel, eq_min = st[S.EQ_PEAK], st[S.EQ_DD], st[S.EQ_DD_REL], st[S.EQ_MIN]
     trig = st[S.TRIG] if st[S.MG + S.MG_PER_BAR] == 0.0 else 0.0  # management on the ticks
     be_at = st[S.BE_AT]
-    mg = (st[S.BE_SL], st[S.T_DIST], st[S.T_START], st[S.T_STEP])
+    levels = (st[S.BE_SL], st[S.T_DIST], st[S.T_START], st[S.T_STEP])
     short = d < 0  # prices seen: Bid for a long, Ask (Bid + spread) for a short
     why = 0
     px = 0.0
@@ -338,7 +338,7 @@ def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_
             px = tick_price_nb(t, m1_open[j], first, second, m1_close[j]) + add
             at_open = t == 0
             why, peak, dd, rel, eq_min, sl, be_at, trig = fast_mg_tick_nb(
-                px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, mg)
+                px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, levels)
             if why != 0:
                 break
         if why != 0:
@@ -371,7 +371,7 @@ def reset_state_nb(st, acct, mg):
     st[S.ENTRY_M1] = -1
     st[S.LAST_CLOSE_BAR] = -1
     st[S.DAY] = -1
-    st[S.DUE_BAR] = 1e18
+    st[S.DUE_BAR] = NEVER
 
 
 @njit(cache=True, _nrt=False, inline="always")

@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from rayga.sim import _nb_state as S
+from rayga.sim.enums import CANCEL, EXIT_ALL
 
 NEVER = 1e18  # a bar number no pass reaches
 
@@ -70,10 +71,11 @@ def allowed_nb(st, acct, bid, ask):
 
 
 @njit(cache=True, _nrt=False)
-def lots_nb(st, acct, price, r_dist, pconv, mconv):
-    """The lots of an entry at `price` with stop distance `r_dist` (price; 0: none): risk % over the stop
-    distance, lots per 10,000 of balance, % of free margin, else the fixed lots; rounded down to the volume
-    step and clamped to the symbol's limits. 0: refused (its minimum lot would risk more than the limit)."""
+def lots_nb(st, acct, r_dist, pconv, mconv):
+    """The lots of an entry with stop distance `r_dist` (price; 0: none), `pconv` / `mconv` the factors
+    converting its profit and margin to the account currency at its price (`_nb.conv_nb`): risk % over the
+    stop distance, lots per 10,000 of balance, % of free margin, else the fixed lots; rounded down to the
+    volume step and clamped to the symbol's limits. 0: refused (its minimum lot would risk more than the limit)."""
     fixed = acct[S.A_LOTS]
     if gene_nb(st, S.MG_ON) == 0.0:
         return fixed
@@ -82,14 +84,12 @@ def lots_nb(st, acct, price, r_dist, pconv, mconv):
     risk, per_10k, margin_pct = gene_nb(st, S.MG_RISK_PCT), gene_nb(st, S.MG_LOTS_PER_10K), gene_nb(st, S.MG_MARGIN_PCT)
     contract = acct[S.A_CONTRACT]
     if risk > 0 and r_dist > 0:
-        conv = 1.0 / price if pconv == 2 else (price if pconv == 1 else 1.0)
-        raw = balance * risk / 100.0 / (r_dist * contract * conv)
+        raw = balance * risk / 100.0 / (r_dist * contract * pconv)
     elif per_10k > 0:
         raw = balance / 10_000.0 * per_10k
     elif margin_pct > 0:
-        conv = price if mconv == 1 else (1.0 / price if mconv == 2 else 1.0)
         free = base if base > 0 else st[S.BAL] + st[S.SWAP]
-        raw = free * margin_pct / 100.0 / (contract / acct[S.A_LEVERAGE] * conv)
+        raw = free * margin_pct / 100.0 / (contract / acct[S.A_LEVERAGE] * mconv)
     else:
         return fixed
     step = acct[S.A_VOL_STEP]
@@ -204,4 +204,4 @@ def mark_closes_nb(signal, tod, weekday, mg):
     friday = mg[S.MG_CLOSE_FRIDAY] != 0.0
     for k in range(1, signal.shape[0]):
         if tod[k] >= at and (not friday or weekday[k] == 5):
-            signal[k - 1] = 12 + 32  # EXIT_ALL + CANCEL
+            signal[k - 1] = EXIT_ALL + CANCEL

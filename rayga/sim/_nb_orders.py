@@ -26,8 +26,9 @@ def order_level_nb(price, valid):
 @njit(cache=True, _nrt=False)
 def place_orders_nb(st, acct, k, bid, ask, orders, sl, tp, sl_bar, tp_bar):
     """The orders decided at bar k - 1, placed on bar k's first tick (Bid `bid`, Ask `ask`): they replace the
-    pending ones, and none is placed while a position is open or the entry guards refuse (`allowed_nb`). Stops of their fill: the decision bar's
-    points (`sl_bar` / `tp_bar` where sized and not NaN), else `sl` / `tp`."""
+    pending ones, and none is placed while a position is open or the entry guards refuse (`allowed_nb`).
+    Stops of their fill: the decision bar's points (`sl_bar` / `tp_bar` where sized and not NaN), else
+    `sl` / `tp`."""
     cancel_orders_nb(st)
     if st[S.DIR] != 0.0 or (st[S.MG + S.MG_ON] != 0.0 and not allowed_nb(st, acct, bid, ask)):
         return
