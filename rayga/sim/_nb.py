@@ -164,18 +164,21 @@ def cancel_orders_nb(st):
 
 
 @njit(cache=True, _nrt=False)
-def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp, reason):
+def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp, reason, mg):
     """Open a position at Ask (buy) or Bid (sell) if free margin allows; else count `no_money`. Its lots and
-    levels come from `_nb_manage` (sizing, then stops, trailing, break-even, time exit). A position opening
-    cancels the pending orders."""
+    levels come from `_nb_manage` (sizing, then stops, trailing, break-even, time exit) when the pass has
+    management genes (`mg` not None: the kernel of a batch without any is compiled without that code, and
+    Numba drops the branch before typing it). A position opening cancels the pending orders."""
     price = ask if direction > 0 else bid
-    managed = st[S.MG + S.MG_ON] != 0.0  # else fixed lots and stops, and no call: this runs once a trade
     lots = acct[S.A_LOTS]
-    if managed:
-        lots = lots_nb(st, acct, sl * acct[S.A_POINT] if sl > 0 else 0.0, conv_nb(int(acct[S.A_PCONV]), price),
-                       conv_nb(int(acct[S.A_MCONV]), price))
-        if lots == 0.0:  # its minimum lot would risk more than the limit (counted)
-            return
+    managed = False
+    if mg is not None:
+        managed = st[S.MG + S.MG_ON] != 0.0  # else fixed lots and stops, and no call: this runs once a trade
+        if managed:
+            lots = lots_nb(st, acct, sl * acct[S.A_POINT] if sl > 0 else 0.0, conv_nb(int(acct[S.A_PCONV]), price),
+                           conv_nb(int(acct[S.A_MCONV]), price))
+            if lots == 0.0:  # its minimum lot would risk more than the limit (counted)
+                return
     margin = lots * acct[S.A_CONTRACT] / acct[S.A_LEVERAGE] * conv_nb(int(acct[S.A_MCONV]), price)
     if margin > st[S.BAL] + st[S.SWAP]:
         st[S.NO_MONEY] += 1
@@ -187,15 +190,15 @@ def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp, reason):
     st[S.MARGIN] = margin
     st[S.ENTRY_M1] = m1_index
     st[S.LOTS] = lots
-    if managed:
-        setup_nb(st, acct, direction, price, sl, tp)
-        if st[S.NOW_DAY] != st[S.DAY]:
-            st[S.DAY] = st[S.NOW_DAY]
-            st[S.DAY_TRADES] = 0.0
-        st[S.DAY_TRADES] += 1
-    else:
-        st[S.SL] = price - direction * sl * acct[S.A_POINT] if sl > 0 else 0.0
-        st[S.TP] = price + direction * tp * acct[S.A_POINT] if tp > 0 else 0.0
+    st[S.SL] = price - direction * sl * acct[S.A_POINT] if sl > 0 else 0.0
+    st[S.TP] = price + direction * tp * acct[S.A_POINT] if tp > 0 else 0.0
+    if mg is not None:
+        if managed:
+            setup_nb(st, acct, direction, price, sl, tp)
+            if st[S.NOW_DAY] != st[S.DAY]:
+                st[S.DAY] = st[S.NOW_DAY]
+                st[S.DAY_TRADES] = 0.0
+            st[S.DAY_TRADES] += 1
     commission = -acct[S.A_COMM] * lots
     deal_result_nb(st, commission)
     record_nb(deals, st, m1_index, direction, 1, reason, lots, price, commission, 0.0, 0.0)
@@ -222,9 +225,9 @@ def account_tick_nb(st, acct, deals, j, bid, ask):
 
 
 @njit(cache=True, _nrt=False)
-def tick_nb(st, acct, deals, j, bid, ask, is_open):
-    """One tick inside an open position: SL/TP, then stop-out, then equity. True when it closed. (Flags are
-    never passed as constants: Numba would compile a copy per constant.)"""
+def tick_nb(st, acct, deals, j, bid, ask, is_open, mg):
+    """One tick inside an open position: SL/TP, then stop-out, then equity, then management (`mg` not None).
+    True when it closed. (Flags are never passed as constants: Numba would compile a copy per constant.)"""
     d = st[S.DIR]
     fill_mode = int(acct[S.A_FILL])
     px = bid if d > 0 else ask
@@ -236,8 +239,9 @@ def tick_nb(st, acct, deals, j, bid, ask, is_open):
         return True
     if account_tick_nb(st, acct, deals, j, bid, ask):
         return True
-    if st[S.TRIG] > 0 and d * (px - st[S.TRIG]) >= 0 and st[S.MG + S.MG_PER_BAR] == 0.0:
-        manage_state_nb(st, px)
+    if mg is not None:
+        if st[S.TRIG] > 0 and d * (px - st[S.TRIG]) >= 0 and st[S.MG + S.MG_PER_BAR] == 0.0:
+            manage_state_nb(st, px)
     return False
 
 
@@ -248,7 +252,7 @@ def tick_price_nb(t, o, first, second, c):
 
 
 @njit(cache=True, _nrt=False)
-def descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first, j_start, j_stop):
+def descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first, j_start, j_stop, mg):
     """Walk the M1 bars j_start..j_stop-1 tick by tick while the position is open."""
     for j in range(j_start, j_stop):
         spr = spread_price[j]
@@ -258,7 +262,7 @@ def descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price
             if st[S.DIR] == 0.0:
                 return
             px = tick_price_nb(t, m1_open[j], first, second, m1_close[j])
-            if tick_nb(st, acct, deals, j, px, px + spr, t == 0):
+            if tick_nb(st, acct, deals, j, px, px + spr, t == 0, mg):
                 return
 
 
@@ -296,7 +300,8 @@ def fast_mg_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel,
 
 
 @njit(cache=True, _nrt=False)
-def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first, j_start, j_stop):
+def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first, j_start, j_stop,
+                    mg):
     """`descend_nb` for an MT5-stops position whose profit needs no conversion: the position and the
     equity drawdown state stay in registers through the ticks (written back when it ends or exits)."""
     d = st[S.DIR]
@@ -307,7 +312,9 @@ def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_
     units = st[S.LOTS] * acct[S.A_CONTRACT]
     so_margin = acct[S.A_STOP_OUT] * st[S.MARGIN]
     peak, dd, rel, eq_min = st[S.EQ_PEAK], st[S.EQ_DD], st[S.EQ_DD_REL], st[S.EQ_MIN]
-    trig = st[S.TRIG] if st[S.MG + S.MG_PER_BAR] == 0.0 else 0.0  # management on the ticks
+    trig = 0.0
+    if mg is not None:
+        trig = st[S.TRIG] if st[S.MG + S.MG_PER_BAR] == 0.0 else 0.0  # management on the ticks
     be_at = st[S.BE_AT]
     levels = (st[S.BE_SL], st[S.T_DIST], st[S.T_START], st[S.T_STEP])
     short = d < 0  # prices seen: Bid for a long, Ask (Bid + spread) for a short
@@ -337,16 +344,21 @@ def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_
         for t in range(4):  # a loop, not four inlined copies of the tick: a second of cold compile less
             px = tick_price_nb(t, m1_open[j], first, second, m1_close[j]) + add
             at_open = t == 0
-            why, peak, dd, rel, eq_min, sl, be_at, trig = fast_mg_tick_nb(
-                px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, levels)
+            if mg is not None:
+                why, peak, dd, rel, eq_min, sl, be_at, trig = fast_mg_tick_nb(
+                    px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel, eq_min, trig, be_at, levels)
+            else:
+                why, peak, dd, rel, eq_min = fast_tick_nb(px, d, entry, base, units, sl, tp, so_margin, peak, dd, rel,
+                                                          eq_min)
             if why != 0:
                 break
         if why != 0:
             break
         j += 1
     st[S.EQ_PEAK], st[S.EQ_DD], st[S.EQ_DD_REL], st[S.EQ_MIN] = peak, dd, rel, eq_min
-    if st[S.MG + S.MG_PER_BAR] == 0.0:
-        st[S.SL], st[S.BE_AT], st[S.TRIG] = sl, be_at, trig
+    if mg is not None:
+        if st[S.MG + S.MG_PER_BAR] == 0.0:
+            st[S.SL], st[S.BE_AT], st[S.TRIG] = sl, be_at, trig
     if why == DEAL_SL or why == DEAL_TP:
         level = sl if why == DEAL_SL else tp
         close_nb(st, acct, deals, j, stop_fill_nb(level, px, at_open, int(acct[S.A_FILL])), why)
@@ -357,10 +369,11 @@ def fast_descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_
 @njit(cache=True, inline="always")
 def reset_state_nb(st, acct, mg):
     """Fresh state of a pass in the work array `st` (length N_STATE; the scratch area is left as is), its
-    management genes `mg` copied in."""
+    management genes `mg` copied in (None: all off)."""
     st[:S.SCRATCH] = 0.0
-    for i in range(S.N_MG):
-        st[S.MG + i] = mg[i]
+    if mg is not None:
+        for i in range(S.N_MG):
+            st[S.MG + i] = mg[i]
     dep = acct[S.A_DEPOSIT]
     st[S.BAL] = dep
     st[S.EQ_PEAK] = dep
@@ -385,7 +398,7 @@ def rollover_nb(st, acct, units, bid, ask):
 
 
 @njit(cache=True, _nrt=False)
-def execute_nb(st, acct, deals, j0, code, bid, ask, sl, tp):
+def execute_nb(st, acct, deals, j0, code, bid, ask, sl, tp, mg):
     """The decision taken at the close of the previous bar, on this bar's first tick (`enums`: entry
     + EXIT_LONG / EXIT_SHORT): the exits first, then the entry. An entry along the position changes
     nothing; one against it reverses, closes or is ignored (`acct[A_OPPOSITE]`)."""
@@ -405,5 +418,9 @@ def execute_nb(st, acct, deals, j0, code, bid, ask, sl, tp):
         close_nb(st, acct, deals, j0, bid if d > 0 else ask, np.int64(DEAL_SIGNAL))
         if mode == OPPOSITE_CLOSE:
             return
-    if st[S.DIR] == 0.0 and (st[S.MG + S.MG_ON] == 0.0 or allowed_nb(st, acct, bid, ask)):
-        open_nb(st, acct, deals, j0, sgn, bid, ask, sl, tp, np.int64(DEAL_SIGNAL))
+    if st[S.DIR] != 0.0:
+        return
+    if mg is not None:
+        if st[S.MG + S.MG_ON] != 0.0 and not allowed_nb(st, acct, bid, ask):
+            return
+    open_nb(st, acct, deals, j0, sgn, bid, ask, sl, tp, np.int64(DEAL_SIGNAL), mg)

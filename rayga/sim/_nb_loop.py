@@ -28,17 +28,21 @@ from rayga.sim._nb import (
     reset_state_nb,
     rollover_nb,
 )
-from rayga.sim._nb_manage import clock_nb, manage_state_nb, time_exit_due_nb
+from rayga.sim._nb_manage import NEVER, clock_nb, manage_state_nb, time_exit_due_nb
 from rayga.sim._nb_orders import next_flat_event_nb, orders_bar_nb, orders_due_nb, place_orders_nb
 from rayga.sim._nb_quiet import bar_return_nb, quiet_nb
 from rayga.sim.enums import CONV_DIV, DEAL_END, FILL_MARKET
 
 
 @njit(cache=True, inline="always")
-def read_position_nb(st, contract):
-    """(direction, entry, SL, TP, margin, balance + swap, balance, units, management trigger, time-exit bar)."""
+def read_position_nb(st, contract, mg):
+    """(direction, entry, SL, TP, margin, balance + swap, balance, units, management trigger, time-exit bar);
+    the last two constants (none) in a pass without management genes (`mg` None)."""
+    trig, due = 0.0, NEVER
+    if mg is not None:
+        trig, due = st[S.TRIG], st[S.DUE_BAR]
     return (st[S.DIR], st[S.ENTRY], st[S.SL], st[S.TP], st[S.MARGIN], st[S.BAL] + st[S.SWAP], st[S.BAL],
-            st[S.LOTS] * contract, st[S.TRIG], st[S.DUE_BAR])
+            st[S.LOTS] * contract, trig, due)
 
 
 @njit(cache=True, inline="always")
@@ -124,35 +128,37 @@ def quiet_run_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, tro
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders, clock):
+def first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders, mg, clock):
     """What happens on bar k's first tick: the rollover swap of an open position, its time exit, its
     management when it acts once a bar, then the decision of bar k - 1 (`execute_nb`: exits, then the entry;
     then its pending orders: cancelled, or placed)."""
     tf_open, open_spread, m1_start, swap_units = sim[8], sim[10], sim[6], sim[18]
     bid0 = tf_open[k]
     ask0 = bid0 + open_spread[k]
-    if st[S.MG + S.MG_ON] != 0.0:
-        clock_nb(st, k, clock)
+    if mg is not None:
+        if st[S.MG + S.MG_ON] != 0.0:
+            clock_nb(st, k, clock)
     d = st[S.DIR]
     if d != 0.0:
         if swap_units[k] > 0:
             rollover_nb(st, acct, swap_units[k], bid0, ask0)
-        px = bid0 if d > 0 else ask0
-        if time_exit_due_nb(st, k, px):
-            close_nb(st, acct, deals, m1_start[k], px, np.int64(E.DEAL_TIME))
-        elif st[S.TRIG] > 0 and st[S.MG + S.MG_PER_BAR] != 0.0 and d * (px - st[S.TRIG]) >= 0:
-            manage_state_nb(st, px)
+        if mg is not None:
+            px = bid0 if d > 0 else ask0
+            if time_exit_due_nb(st, k, px):
+                close_nb(st, acct, deals, m1_start[k], px, np.int64(E.DEAL_TIME))
+            elif st[S.TRIG] > 0 and st[S.MG + S.MG_PER_BAR] != 0.0 and d * (px - st[S.TRIG]) >= 0:
+                manage_state_nb(st, px)
     if sig == 0:
         return
     sl_k = sl_bar[k - 1] if len(sl_bar) > 0 else sl
     tp_k = tp_bar[k - 1] if len(tp_bar) > 0 else tp
     execute_nb(st, acct, deals, m1_start[k], np.int64(sig), bid0, ask0, sl if np.isnan(sl_k) else sl_k,
-               tp if np.isnan(tp_k) else tp_k)
+               tp if np.isnan(tp_k) else tp_k, mg)
     flags = (sig + 1) // 4
     if flags & (E.CANCEL // 4):
         cancel_orders_nb(st)
     if flags & (E.ORDERS // 4):
-        place_orders_nb(st, acct, k, bid0, ask0, orders, sl, tp, sl_bar, tp_bar)
+        place_orders_nb(st, acct, k, bid0, ask0, orders, sl, tp, sl_bar, tp_bar, mg)
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -171,7 +177,7 @@ def bar_extremes_nb(k, d, entry, base, units, pconv, sim):
 
 @njit(cache=True, _nrt=False, inline="always")
 def position_bar_nb(st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px, tp_px, trig, margin, base, units,
-                    peak, dd, rel, eq_min, trough, last, s1, s2, sn):
+                    peak, dd, rel, eq_min, trough, last, s1, s2, sn, mg):
     """Bar k of an open position: settled from its extremes when nothing can happen in it, else its ticks
     walked (or its lone stop exit booked without them: `lone_exit_nb`); `trig`: the price at which its
     management acts on the ticks (0: not on the ticks). Returns (walked: the state vector
@@ -206,9 +212,9 @@ def position_bar_nb(st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px
             st, acct, sl_hit, d, entry, base, units, sl_px, e_min, trough):
         close_nb(st, acct, deals, j0, sl_px if sl_hit else tp_px, np.int64(E.DEAL_SL if sl_hit else E.DEAL_TP))
     elif pconv == 0:
-        fast_descend_nb(st, acct, deals, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], j0, j1)
+        fast_descend_nb(st, acct, deals, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], j0, j1, mg)
     else:
-        descend_nb(st, acct, deals, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], j0, j1)
+        descend_nb(st, acct, deals, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], j0, j1, mg)
     return True, peak, dd, rel, eq_min, trough
 
 
@@ -247,16 +253,20 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
     are sized, the points given for the decision bar of each entry (NaN there: `sl`/`tp`). `mg`: the pass's
     management genes (`_nb_state.MG_*`), `clock`: (server minute of the day, weekday, day number, ATR) per bar
     (empty arrays when no gene is on; the closes at a time of day are marked in `signal` by the caller:
-    `_nb_manage.mark_closes_nb`).
+    `_nb_manage.mark_closes_nb`). `mg` and `clock` None: a pass without management genes, compiled without
+    their code (Numba drops each `if mg is not None:` branch before typing it: a plain batch's cold compile
+    is that much shorter).
     `st` is a work array of length N_STATE. Compiled without reference counting: it allocates nothing."""
     m1_start, m1_stop, m1_close, spread_price, swap_units = sim[6], sim[7], sim[3], sim[4], sim[18]
     reset_state_nb(st, acct, mg)
     contract = acct[S.A_CONTRACT]
     so = acct[S.A_STOP_OUT]
     pconv = int(acct[S.A_PCONV])
-    per_bar = mg[S.MG_PER_BAR] != 0.0
+    per_bar = False
+    if mg is not None:
+        per_bar = mg[S.MG_PER_BAR] != 0.0
     has_swap = acct[S.A_SWAP_LONG] != 0.0 or acct[S.A_SWAP_SHORT] != 0.0
-    d, entry, sl_px, tp_px, margin, base, bal, units, trig, due = read_position_nb(st, contract)
+    d, entry, sl_px, tp_px, margin, base, bal, units, trig, due = read_position_nb(st, contract, mg)
     peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
     trough = peak  # lowest equity since `peak` whose drawdown is not yet booked into dd/rel
     n = len(m1_start)
@@ -276,24 +286,26 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
         if sig != 0 or (has_swap and d != 0.0 and swap_units[k] > 0) or open_due_nb(k, d, due, trig, per_bar, sim):
             dd, rel = settle_nb(peak, trough, dd, rel)
             write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
-            first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders, clock)
-            d, entry, sl_px, tp_px, margin, base, bal, units, trig, due = read_position_nb(st, contract)
+            first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders, mg, clock)
+            d, entry, sl_px, tp_px, margin, base, bal, units, trig, due = read_position_nb(st, contract, mg)
             peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
             trough = peak
         walked = False
         if d != 0.0:
             walked, peak, dd, rel, eq_min, trough = position_bar_nb(
                 st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px, tp_px, 0.0 if per_bar else trig,
-                margin, base, units, peak, dd, rel, eq_min, trough, last, s1, s2, sn)
+                margin, base, units, peak, dd, rel, eq_min, trough, last, s1, s2, sn, mg)
         elif st[S.O_ANY] != 0.0 and orders_due_nb(st, k, sim[14], sim[15], sim[13], sim[12]):
             dd, rel = settle_nb(peak, trough, dd, rel)
             write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
-            if mg[S.MG_ON] != 0.0:
-                clock_nb(st, k, clock)
-            orders_bar_nb(st, acct, deals, k, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], m1_start[k], m1_stop[k])
+            if mg is not None:
+                if mg[S.MG_ON] != 0.0:
+                    clock_nb(st, k, clock)
+            orders_bar_nb(st, acct, deals, k, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], m1_start[k], m1_stop[k],
+                          mg)
             walked = True
         if walked:
-            d, entry, sl_px, tp_px, margin, base, bal, units, trig, due = read_position_nb(st, contract)
+            d, entry, sl_px, tp_px, margin, base, bal, units, trig, due = read_position_nb(st, contract, mg)
             peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
             trough = peak
         eq = close_equity_nb(k, d, entry, base, bal, units, pconv, sim)

@@ -24,14 +24,17 @@ def order_level_nb(price, valid):
 
 
 @njit(cache=True, _nrt=False)
-def place_orders_nb(st, acct, k, bid, ask, orders, sl, tp, sl_bar, tp_bar):
+def place_orders_nb(st, acct, k, bid, ask, orders, sl, tp, sl_bar, tp_bar, mg):
     """The orders decided at bar k - 1, placed on bar k's first tick (Bid `bid`, Ask `ask`): they replace the
     pending ones, and none is placed while a position is open or the entry guards refuse (`allowed_nb`).
     Stops of their fill: the decision bar's points (`sl_bar` / `tp_bar` where sized and not NaN), else
     `sl` / `tp`."""
     cancel_orders_nb(st)
-    if st[S.DIR] != 0.0 or (st[S.MG + S.MG_ON] != 0.0 and not allowed_nb(st, acct, bid, ask)):
+    if st[S.DIR] != 0.0:
         return
+    if mg is not None:
+        if st[S.MG + S.MG_ON] != 0.0 and not allowed_nb(st, acct, bid, ask):
+            return
     buy_stop, buy_limit, sell_stop, sell_limit, expiry = orders
     i = k - 1
     st[S.O_BUY_STOP] = order_level_nb(buy_stop[i], buy_stop[i] > ask)
@@ -94,7 +97,7 @@ def triggered_nb(st, bid, ask):
 
 @njit(cache=True, _nrt=False)
 def orders_bar_nb(st, acct, deals, k, m1_open, m1_high, m1_low, m1_close, spread_price, low_first, j_start,
-                  j_stop):
+                  j_stop, mg):
     """Bar k of a flat account with pending orders (M1 bars j_start..j_stop-1): their expiry on its first
     tick, else its ticks until one triggers, filled at its price (the others cancelled; `no_money` without
     the margin), then the position's own ticks, from the fill tick on (stops, stop-out, equity)."""
@@ -112,12 +115,12 @@ def orders_bar_nb(st, acct, deals, k, m1_open, m1_high, m1_low, m1_close, spread
                 continue
             sl, tp = st[S.O_SL], st[S.O_TP]
             cancel_orders_nb(st)
-            open_nb(st, acct, deals, j, d, price, price, sl, tp, np.int64(DEAL_ORDER))
+            open_nb(st, acct, deals, j, d, price, price, sl, tp, np.int64(DEAL_ORDER), mg)
             if st[S.DIR] == 0.0:  # no money: the orders are gone
                 return
             for u in range(t, 4):
                 pu = tick_price_nb(u, m1_open[j], first, second, m1_close[j])
-                if tick_nb(st, acct, deals, j, pu, pu + spr, u == 0):
+                if tick_nb(st, acct, deals, j, pu, pu + spr, u == 0, mg):
                     return
-            descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first, j + 1, j_stop)
+            descend_nb(st, acct, deals, m1_open, m1_high, m1_low, m1_close, spread_price, low_first, j + 1, j_stop, mg)
             return

@@ -100,7 +100,7 @@ def simulate_vbt_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals
             tp_k = tp_bar[k - 1] if len(tp_bar) > 0 else tp
             sl_k = sl if np.isnan(sl_k) else sl_k
             tp_k = tp if np.isnan(tp_k) else tp_k
-            execute_nb(st, acct, deals, j0, np.int64(sig), bid0, ask0, sl_k, tp_k)
+            execute_nb(st, acct, deals, j0, np.int64(sig), bid0, ask0, sl_k, tp_k, mg)
             if st[S.DIR] != 0.0 and st[S.ENTRY_M1] == j0:  # opened on this tick: its levels by vectorbt's rule
                 vbt_levels_nb(st, sl_k, tp_k)
         if st[S.DIR] != 0.0:

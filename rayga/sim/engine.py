@@ -17,7 +17,7 @@ from rayga.sim._nb_manage import mark_closes_nb
 from rayga.sim._nb_vbt import simulate_vbt_nb
 from rayga.sim.account import AccountConfig
 from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, N_METRICS, ORDERS, STOPS_VECTORBT, M
-from rayga.sim.manage import kernel_inputs
+from rayga.sim.manage import any_on, kernel_inputs
 from rayga.sim.prepared import SimData, prepare
 from rayga.strategies.base import Strategy
 
@@ -143,13 +143,16 @@ def pass_manage(data: SimData, manage: tuple | None = None) -> tuple:
     """(management genes, (minute of the day, weekday, day number, ATR row)) of one pass as `simulate_nb` takes
     them, from `rayga.sim.manage.kernel_inputs` of that one genome (None: all off)."""
     mg, clock, atr = manage if manage is not None else no_manage(data)
+    if not any_on(mg):
+        return None, None  # the kernel without the management code (`_nb_loop.simulate_nb`)
     return mg[0], (*clock, atr[int(mg[0, S.MG_ATR_ROW])])
 
 
 def flat_manage(data: SimData, manage: tuple | None = None) -> tuple:
-    """`pass_manage` flattened, as the per-tick reference (`_nb_reference.reference_nb`) takes it."""
-    mg, clock = pass_manage(data, manage)
-    return (mg, *clock)
+    """The management arguments of one pass as the per-tick reference (`_nb_reference.reference_nb`) takes
+    them: genes, minute of the day, weekday, day number, ATR row (every gene off: None)."""
+    mg, clock, atr = manage if manage is not None else no_manage(data)
+    return (mg[0], *clock, atr[int(mg[0, S.MG_ATR_ROW])])
 
 
 def run_signals(data: SimData, signal: np.ndarray, sl: float | np.ndarray = 0.0,
@@ -181,7 +184,8 @@ def run_signals(data: SimData, signal: np.ndarray, sl: float | np.ndarray = 0.0,
     sl_bar, sl = per_bar(sl, len(signal), "sl")
     tp_bar, tp = per_bar(tp, len(signal), "tp")
     mg, clock = pass_manage(data, manage)
-    mark_closes_nb(signal, clock[0], clock[1], mg)
+    if mg is not None:
+        mark_closes_nb(signal, clock[0], clock[1], mg)
     simulate = simulate_vbt_nb if data.acct[S.A_STOP_MODE] == STOPS_VECTORBT else simulate_nb
     simulate(data.kernel_args(), signal, sl, tp, sl_bar, tp_bar, orders, data.acct, np.empty(S.N_STATE), deals, equity,
              out[0], mg, clock)

@@ -189,3 +189,9 @@ def kernel_inputs(data: SimData, param_names: tuple[str, ...], genomes: np.ndarr
                               f"set stop_mode = \"mt5\" under [account]")
         return mg, clock(data), atr_rows(data, periods)
     return mg, _NONE, atr_rows(data, periods)
+
+
+def batch_inputs(manage: tuple) -> tuple:
+    """`kernel_inputs` as a batch kernel takes them: None, None, None when no genome has a gene on (the kernel
+    is then compiled and run without the management code: `_nb_loop.simulate_nb`)."""
+    return manage if any_on(manage[0]) else (None, None, None)

@@ -55,10 +55,14 @@ def {batch}(sim, bars, params, sl, tp, acct, deals, curve, out, mg, clock, atr, 
     st = np.empty(N_STATE)
     for g in range(g0, g1):
         signal = rule(bars[0], bars[1], bars[2], bars[3], params[g])
-        mark_closes_nb(signal, clock[0], clock[1], mg[g])
         none = np.empty(0)
-        {simulate}(sim, signal, sl[g], tp[g], none, none, (none, none, none, none, none), acct, st, deals, curve,
-                   out[g], mg[g], (clock[0], clock[1], clock[2], atr[int(mg[g, MG_ATR_ROW])]))
+        if mg is None:  # no genome of the batch has a management gene on: compiled without that code
+            {simulate}(sim, signal, sl[g], tp[g], none, none, (none, none, none, none, none), acct, st, deals,
+                       curve, out[g], None, None)
+        else:
+            mark_closes_nb(signal, clock[0], clock[1], mg[g])
+            {simulate}(sim, signal, sl[g], tp[g], none, none, (none, none, none, none, none), acct, st, deals,
+                       curve, out[g], mg[g], (clock[0], clock[1], clock[2], atr[int(mg[g, MG_ATR_ROW])]))
 '''.replace("{batch}", b).replace("{simulate}", f) for b, f in (("batch_nb", "simulate_nb"),
                                                                  ("batch_vbt_nb", "simulate_vbt_nb")))
 
@@ -158,10 +162,15 @@ def {batch}(sim, flat, hflat, params, table, rows, first, sl, tp, stops, orders,
             continue
         if orders:
             mark_orders_nb(signal, bs, bl, ss, sll)
-        mark_closes_nb(signal, clock[0], clock[1], mg[g])
-        {simulate}(sim, signal, sl[g], tp[g], sl_k if stops else none, tp_k if stops else none,
-                   (bs, bl, ss, sll, ex) if orders else (none, none, none, none, none), acct, st, deals, curve,
-                   out[g], mg[g], (clock[0], clock[1], clock[2], atr[int(mg[g, MG_ATR_ROW])]))
+        if mg is None:  # no genome of the batch has a management gene on: compiled without that code
+            {simulate}(sim, signal, sl[g], tp[g], sl_k if stops else none, tp_k if stops else none,
+                       (bs, bl, ss, sll, ex) if orders else (none, none, none, none, none), acct, st, deals, curve,
+                       out[g], None, None)
+        else:
+            mark_closes_nb(signal, clock[0], clock[1], mg[g])
+            {simulate}(sim, signal, sl[g], tp[g], sl_k if stops else none, tp_k if stops else none,
+                       (bs, bl, ss, sll, ex) if orders else (none, none, none, none, none), acct, st, deals, curve,
+                       out[g], mg[g], (clock[0], clock[1], clock[2], atr[int(mg[g, MG_ATR_ROW])]))
 '''.replace("{batch}", b).replace("{simulate}", f) for b, f in (("batch_nb", "simulate_nb"),
                                                                  ("batch_vbt_nb", "simulate_vbt_nb")))
 

@@ -30,7 +30,7 @@ import numpy as np
 from rayga.errors import ConfigError, StrategyError
 from rayga.sim import _nb_state as S
 from rayga.sim.enums import DEAL_DTYPE, DECISIONS, STOPS_VECTORBT
-from rayga.sim.manage import kernel_inputs, management_params
+from rayga.sim.manage import batch_inputs, kernel_inputs, management_params
 from rayga.sim.prepared import SimData
 from rayga.strategies.base import Param, Strategy
 
@@ -198,7 +198,7 @@ class UserStrategy(Strategy):
         if self.writes_orders() and data.acct[S.A_STOP_MODE] == STOPS_VECTORBT:
             raise ConfigError(f"strategy {self.name} places pending orders, which run under MT5's stop rules only; "
                               f"set stop_mode = \"mt5\" under [account]")
-        manage = kernel_inputs(data, self.param_names, genomes)
+        manage = batch_inputs(kernel_inputs(data, self.param_names, genomes))
         try:
             if type(self).rule is not None:
                 self._run_rule(data, genomes, sl, tp, out, manage)
