@@ -12,7 +12,7 @@ import hashlib
 import inspect
 import sys
 
-ENGINE = 2
+ENGINE = 3
 GA = 1
 
 

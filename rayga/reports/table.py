@@ -22,8 +22,9 @@ HEADINGS = {
 # parameters when some pass has one.
 REFUSALS = {
     "no_money": "No money", "skipped_window": "Skipped: window", "skipped_spread": "Skipped: spread",
-    "skipped_day_limit": "Skipped: trades per day", "skipped_cooldown": "Skipped: cooldown",
-    "skipped_min_lot": "Skipped: minimum lot",
+    "skipped_day_trades": "Skipped: trades per day", "skipped_cooldown": "Skipped: cooldown",
+    "skipped_min_lot": "Skipped: minimum lot", "skipped_daily_limit": "Skipped: daily limit",
+    "skipped_kill_switch": "Skipped: kill switch", "skipped_losing_streak": "Skipped: losing streak",
 }
 
 # MT5's result filters (the optimization results table's context menu): each removes these passes.

@@ -14,11 +14,21 @@ import numpy as np
 from numba import njit
 
 from rayga.sim import _nb_state as S
-from rayga.sim._nb_manage import NEVER, allowed_nb, lots_nb, manage_nb, manage_state_nb, setup_nb
+from rayga.sim._nb_manage import (
+    NEVER,
+    allowed_nb,
+    day_roll_nb,
+    guard_hit_nb,
+    lots_nb,
+    manage_nb,
+    manage_state_nb,
+    setup_nb,
+)
 from rayga.sim.enums import (
     CONV_DIV,
     CONV_MUL,
     DEAL_EXIT,
+    DEAL_GUARD,
     DEAL_SIGNAL,
     DEAL_SL,
     DEAL_STOP_OUT,
@@ -148,6 +158,7 @@ def close_nb(st, acct, deals, m1_index, price, reason):
         st[S.STOP_OUTS] += 1
     st[S.LAST_CLOSE_BAR] = st[S.BAR]
     st[S.LAST_RESULT] = result
+    st[S.STREAK] = st[S.STREAK] + 1.0 if result < 0 else 0.0
     record_nb(deals, st, m1_index, -int(d), 0, reason, lots, price, commission, swap, profit)
     equity_tick_nb(st, st[S.BAL])
 
@@ -196,8 +207,7 @@ def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp, reason, mg):
         if managed:
             setup_nb(st, acct, direction, price, sl, tp)
             if st[S.NOW_DAY] != st[S.DAY]:
-                st[S.DAY] = st[S.NOW_DAY]
-                st[S.DAY_TRADES] = 0.0
+                day_roll_nb(st)
             st[S.DAY_TRADES] += 1
     commission = -acct[S.A_COMM] * lots
     deal_result_nb(st, commission)
@@ -240,6 +250,9 @@ def tick_nb(st, acct, deals, j, bid, ask, is_open, mg):
     if account_tick_nb(st, acct, deals, j, bid, ask):
         return True
     if mg is not None:
+        if st[S.MG + S.MG_EQ_GUARD] != 0.0 and guard_hit_nb(st, equity_nb(st, acct, bid, ask)):
+            close_nb(st, acct, deals, j, px, np.int64(DEAL_GUARD))
+            return True
         if st[S.TRIG] > 0 and d * (px - st[S.TRIG]) >= 0 and st[S.MG + S.MG_PER_BAR] == 0.0:
             manage_state_nb(st, px)
     return False
@@ -374,6 +387,9 @@ def reset_state_nb(st, acct, mg):
     if mg is not None:
         for i in range(S.N_MG):
             st[S.MG + i] = mg[i]
+        st[S.DAY_FLOOR] = -np.inf
+        st[S.DAY_CEIL] = np.inf
+        st[S.DAY_DUE] = 0.0 if mg[S.MG_EQ_GUARD] != 0.0 else NEVER  # 0: found at the first clock
     dep = acct[S.A_DEPOSIT]
     st[S.BAL] = dep
     st[S.EQ_PEAK] = dep

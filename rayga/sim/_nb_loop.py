@@ -28,7 +28,7 @@ from rayga.sim._nb import (
     reset_state_nb,
     rollover_nb,
 )
-from rayga.sim._nb_manage import NEVER, clock_nb, manage_state_nb, time_exit_due_nb
+from rayga.sim._nb_manage import NEVER, clock_nb, day_roll_nb, manage_state_nb, time_exit_due_nb
 from rayga.sim._nb_orders import next_flat_event_nb, orders_bar_nb, orders_due_nb, place_orders_nb
 from rayga.sim._nb_quiet import bar_return_nb, quiet_nb
 from rayga.sim.enums import CONV_DIV, DEAL_END, FILL_MARKET
@@ -40,7 +40,7 @@ def read_position_nb(st, contract, mg):
     the last two constants (none) in a pass without management genes (`mg` None)."""
     trig, due = 0.0, NEVER
     if mg is not None:
-        trig, due = st[S.TRIG], st[S.DUE_BAR]
+        trig, due = st[S.TRIG], min(st[S.DUE_BAR], st[S.DAY_DUE])
     return (st[S.DIR], st[S.ENTRY], st[S.SL], st[S.TP], st[S.MARGIN], st[S.BAL] + st[S.SWAP], st[S.BAL],
             st[S.LOTS] * contract, trig, due)
 
@@ -138,6 +138,8 @@ def first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders, 
     if mg is not None:
         if st[S.MG + S.MG_ON] != 0.0:
             clock_nb(st, k, clock)
+            if st[S.MG + S.MG_EQ_GUARD] != 0.0 and st[S.NOW_DAY] != st[S.DAY]:
+                day_roll_nb(st)  # the day's limits from its starting balance (a position may be open)
     d = st[S.DIR]
     if d != 0.0:
         if swap_units[k] > 0:
@@ -177,16 +179,20 @@ def bar_extremes_nb(k, d, entry, base, units, pconv, sim):
 
 @njit(cache=True, _nrt=False, inline="always")
 def position_bar_nb(st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px, tp_px, trig, margin, base, units,
-                    peak, dd, rel, eq_min, trough, last, s1, s2, sn, mg):
+                    peak, dd, rel, eq_min, trough, last, s1, s2, sn, mg, guarded, g_lo, g_hi, g_kill):
     """Bar k of an open position: settled from its extremes when nothing can happen in it, else its ticks
     walked (or its lone stop exit booked without them: `lone_exit_nb`); `trig`: the price at which its
-    management acts on the ticks (0: not on the ticks). Returns (walked: the state vector
-    holds the position and the hot figures now, peak, dd, rel, eq_min, trough)."""
+    management acts on the ticks (0: not on the ticks); with account guards (`guarded`), the equity floor and
+    ceiling of the day and the kill switch's fraction of the peak (0: off), which a bar's extremes may reach:
+    its ticks are then walked one by one (`descend_nb`). Returns (walked: the state vector holds the position
+    and the hot figures now, peak, dd, rel, eq_min, trough)."""
     e_min, e_max, adverse, favour, drop = bar_extremes_nb(k, d, entry, base, units, pconv, sim)
     sl_hit = sl_px > 0 and d * (adverse - sl_px) <= 0
     tp_hit = tp_px > 0 and d * (favour - tp_px) >= 0
     so_hit = e_min * 100.0 <= so * margin
     mg_hit = trig > 0 and d * (favour - trig) >= 0
+    if guarded:  # a new high inside the bar raises the kill switch's floor at most to that of its highest equity
+        mg_hit = mg_hit or e_min <= max(g_lo, g_kill * max(peak, e_max)) or e_max >= g_hi
     needs = sl_hit or tp_hit or so_hit or mg_hit
     drop_money = drop * units
     if not needs and e_max > peak:
@@ -211,7 +217,7 @@ def position_bar_nb(st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px
     if settled and sl_hit != tp_hit and not so_hit and not mg_hit and e_max <= peak and lone_exit_nb(
             st, acct, sl_hit, d, entry, base, units, sl_px, e_min, trough):
         close_nb(st, acct, deals, j0, sl_px if sl_hit else tp_px, np.int64(E.DEAL_SL if sl_hit else E.DEAL_TP))
-    elif pconv == 0:
+    elif pconv == 0 and not guarded:
         fast_descend_nb(st, acct, deals, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], j0, j1, mg)
     else:
         descend_nb(st, acct, deals, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], j0, j1, mg)
@@ -263,8 +269,12 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
     so = acct[S.A_STOP_OUT]
     pconv = int(acct[S.A_PCONV])
     per_bar = False
+    guarded = False  # account guards: every bar of a position settled or walked on its own (no quiet stretches)
+    g_kill = 0.0
     if mg is not None:
         per_bar = mg[S.MG_PER_BAR] != 0.0
+        guarded = mg[S.MG_EQ_GUARD] != 0.0
+        g_kill = 1.0 - mg[S.MG_KILL] / 100.0 if mg[S.MG_KILL] > 0 else 0.0
     has_swap = acct[S.A_SWAP_LONG] != 0.0 or acct[S.A_SWAP_SHORT] != 0.0
     d, entry, sl_px, tp_px, margin, base, bal, units, trig, due = read_position_nb(st, contract, mg)
     peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
@@ -275,7 +285,7 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
     settled = pconv == 0 and len(deals) == 0 and acct[S.A_FILL] != FILL_MARKET
     k = 0
     while k < n:
-        if pconv == 0 and d != 0.0:
+        if pconv == 0 and d != 0.0 and not guarded:
             near = tp_px if trig == 0.0 or (tp_px > 0 and d * (tp_px - trig) <= 0) else trig
             k, trough, eq_min, last, s1, s2, sn = quiet_run_nb(
                 k, min(n, int(due)), d, entry, base, units, sl_px, near, so * margin, peak, trough, eq_min, last,
@@ -292,9 +302,12 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
             trough = peak
         walked = False
         if d != 0.0:
+            g_lo, g_hi = -np.inf, np.inf
+            if guarded:
+                g_lo, g_hi = st[S.DAY_FLOOR], st[S.DAY_CEIL]
             walked, peak, dd, rel, eq_min, trough = position_bar_nb(
                 st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px, tp_px, 0.0 if per_bar else trig,
-                margin, base, units, peak, dd, rel, eq_min, trough, last, s1, s2, sn, mg)
+                margin, base, units, peak, dd, rel, eq_min, trough, last, s1, s2, sn, mg, guarded, g_lo, g_hi, g_kill)
         elif st[S.O_ANY] != 0.0 and orders_due_nb(st, k, sim[14], sim[15], sim[13], sim[12]):
             dd, rel = settle_nb(peak, trough, dd, rel)
             write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
@@ -367,7 +380,10 @@ def metrics_nb(st, acct, out):
     out[E.M_FINAL_BALANCE] = st[S.BAL]
     out[E.M_SKIPPED_WINDOW] = st[S.SKIP_WINDOW]
     out[E.M_SKIPPED_SPREAD] = st[S.SKIP_SPREAD]
-    out[E.M_SKIPPED_DAY_LIMIT] = st[S.SKIP_DAY]
+    out[E.M_SKIPPED_DAY_TRADES] = st[S.SKIP_DAY]
     out[E.M_SKIPPED_COOLDOWN] = st[S.SKIP_COOLDOWN]
     out[E.M_SKIPPED_MIN_LOT] = st[S.SKIP_MINLOT]
+    out[E.M_SKIPPED_DAILY_LIMIT] = st[S.SKIP_DAILY]
+    out[E.M_SKIPPED_KILL_SWITCH] = st[S.SKIP_KILL]
+    out[E.M_SKIPPED_LOSING_STREAK] = st[S.SKIP_STREAK]
 

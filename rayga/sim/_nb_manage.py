@@ -39,12 +39,44 @@ def clock_nb(st, k, clock):
         st[S.NOW_WEEKDAY] = weekday[k]
         st[S.NOW_DAY] = day[k]
     st[S.NOW_ATR] = atr[k - 1] if k > 0 and len(atr) > 0 else np.nan
+    if k >= st[S.DAY_DUE] and len(tod) > 0:  # the first bar of the next server day (account guards only)
+        j = k + 1
+        while j < len(day) and day[j] == day[k]:
+            j += 1
+        st[S.DAY_DUE] = j if j < len(day) else NEVER
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def day_roll_nb(st):
+    """A new server day (the clock's) for the entry checks: its entries so far, and the equity floor and
+    ceiling of its loss limit and profit lock, from the balance at its start."""
+    st[S.DAY] = st[S.NOW_DAY]
+    st[S.DAY_TRADES] = 0.0
+    loss, gain = gene_nb(st, S.MG_DAY_LOSS), gene_nb(st, S.MG_DAY_PROFIT)
+    st[S.DAY_FLOOR] = st[S.BAL] * (1.0 - loss / 100.0) if loss > 0 else -np.inf
+    st[S.DAY_CEIL] = st[S.BAL] * (1.0 + gain / 100.0) if gain > 0 else np.inf
+
+
+@njit(cache=True, _nrt=False)
+def guard_hit_nb(st, eq):
+    """Whether equity `eq` (a tick of the open position, after its stops and stop-out) trips an account guard:
+    the kill switch (then no entry for the rest of the test) or the day's loss limit or profit lock (then none
+    until the next server day). The caller closes the position."""
+    kill = gene_nb(st, S.MG_KILL)
+    if kill > 0 and eq <= st[S.EQ_PEAK] * (1.0 - kill / 100.0):
+        st[S.KILLED] = 1.0
+        return True
+    if eq <= st[S.DAY_FLOOR] or eq >= st[S.DAY_CEIL]:
+        st[S.BLOCK_DAY] = st[S.DAY]
+        return True
+    return False
 
 
 @njit(cache=True, _nrt=False)
 def allowed_nb(st, acct, bid, ask):
-    """Whether the guards let an entry (or the placing of pending orders) happen on this tick; a refusal is
-    counted under the first guard that refuses (window, weekday, spread, trades per day, cooldown)."""
+    """Whether the guards let an entry (or the placing of pending orders) happen on this tick of a flat
+    account; a refusal is counted under the first guard that refuses (window, weekday, spread, kill switch,
+    daily limit, trades per day, cooldown, losing streak)."""
     if gene_nb(st, S.MG_ON) == 0.0:
         return True
     h = st[S.NOW_MINUTE] // 60
@@ -58,6 +90,8 @@ def allowed_nb(st, acct, bid, ask):
     if cap > 0 and (ask - bid) / acct[S.A_POINT] > cap + 1e-6:
         st[S.SKIP_SPREAD] += 1
         return False
+    if gene_nb(st, S.MG_EQ_GUARD) != 0.0 and not balance_allowed_nb(st):
+        return False
     per_day = gene_nb(st, S.MG_MAX_DAY_TRADES)
     if per_day > 0 and st[S.NOW_DAY] == st[S.DAY] and st[S.DAY_TRADES] >= per_day:
         st[S.SKIP_DAY] += 1
@@ -66,6 +100,30 @@ def allowed_nb(st, acct, bid, ask):
     if (wait > 0 and st[S.LAST_CLOSE_BAR] >= 0 and st[S.BAR] - st[S.LAST_CLOSE_BAR] <= wait
             and (gene_nb(st, S.MG_COOLDOWN_LOSS) == 0.0 or st[S.LAST_RESULT] < 0)):
         st[S.SKIP_COOLDOWN] += 1
+        return False
+    losses = gene_nb(st, S.MG_PAUSE_LOSSES)
+    if losses > 0 and st[S.STREAK] >= losses:
+        if st[S.BAR] - st[S.LAST_CLOSE_BAR] <= gene_nb(st, S.MG_PAUSE_BARS):
+            st[S.SKIP_STREAK] += 1
+            return False
+        st[S.STREAK] = 0.0  # the pause is over: a new streak
+    return True
+
+
+@njit(cache=True, _nrt=False)
+def balance_allowed_nb(st):
+    """The account guards of a flat account (its equity is its balance): the kill switch, then the day's
+    loss limit and profit lock (an entry on a new server day is checked against that day's, set when it
+    opens). A refusal is counted."""
+    bal = st[S.BAL]
+    kill = gene_nb(st, S.MG_KILL)
+    if st[S.KILLED] != 0.0 or (kill > 0 and bal <= st[S.EQ_PEAK] * (1.0 - kill / 100.0)):
+        st[S.KILLED] = 1.0
+        st[S.SKIP_KILL] += 1
+        return False
+    if st[S.NOW_DAY] == st[S.DAY] and (st[S.BLOCK_DAY] == st[S.DAY] or bal <= st[S.DAY_FLOOR]
+                                         or bal >= st[S.DAY_CEIL]):
+        st[S.SKIP_DAILY] += 1
         return False
     return True
 

@@ -63,13 +63,18 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
     dep = acct[S.A_DEPOSIT]
     acc = np.array([dep, dep, 0.0, 0.0, dep, 0.0, 0.0, 0.0])
     eqs = np.array([dep, 0.0, 0.0, dep])
-    cnt = np.zeros(11)  # trades, wins, longs, shorts, no_money, stop_outs, skipped: window, spread, day, cooldown, lot
+    # trades, wins, longs, shorts, no_money, stop_outs, skipped: window, spread, day, cooldown, lot, daily limit,
+    # kill switch, losing streak
+    cnt = np.zeros(14)
     s1, s2, sn, last_eq = 0.0, 0.0, 0, dep
     # direction, entry, sl, tp, margin, lots, bar opened, R, break-even level, its stop, trailing distance, start
     # level, step (prices)
     pos = np.zeros(13)
-    hist = np.array([-1.0, 0.0, -1.0, 0.0, 0.0])  # last close bar, its result, entries' day, entries that day, bar
+    # last close bar, its result, entries' day, entries that day, bar, losing streak, the server day's equity floor
+    # and ceiling, the day its limits blocked, killed (kill switch), the day of the floor and ceiling
+    hist = np.array([-1.0, 0.0, -1.0, 0.0, 0.0, 0.0, -np.inf, np.inf, -1.0, 0.0, -1.0])
     on = mg[S.MG_ON] != 0.0
+    guarded = on and (mg[S.MG_DAY_LOSS] > 0 or mg[S.MG_DAY_PROFIT] > 0 or mg[S.MG_KILL] > 0)
     pend = np.zeros(7)  # buy stop, buy limit, sell stop, sell limit (0 = none), expiry bar (-1), sl, tp points
     pend[4] = -1.0
     last_dir = 0
@@ -98,6 +103,10 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
                         pend[:4] = 0.0  # expired
                     now = (tod[k], weekday[k], day[k]) if len(tod) > 0 else (0.0, 0.0, 0.0)
                     a_k = atr[k - 1] if k > 0 and len(atr) > 0 else np.nan
+                    if guarded and now[2] != hist[10]:  # a new server day: its limits from its starting balance
+                        hist[10] = now[2]
+                        hist[6] = acc[0] * (1 - mg[S.MG_DAY_LOSS] / 100) if mg[S.MG_DAY_LOSS] > 0 else -np.inf
+                        hist[7] = acc[0] * (1 + mg[S.MG_DAY_PROFIT] / 100) if mg[S.MG_DAY_PROFIT] > 0 else np.inf
                     flat_now = on and _bar_start(k, bid, ask, pos, pend, mg, now, acct, acc, eqs, cnt, hist)
                     if k > 0 and signal[k - 1] != 0 and not flat_now:
                         _decide(k, int(signal[k - 1]), bid, ask, sl, tp, sl_bar, tp_bar, orders, pos, pend, acct, acc,
@@ -105,7 +114,9 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
                 if pos[0] == 0.0 and pend[0] + pend[1] + pend[2] + pend[3] > 0:
                     _trigger(bid, ask, pos, pend, acct, acc, cnt, mg, a_k, hist, now)
                 if pos[0] != 0.0:
-                    _position_tick(bid, ask, t, pos, acct, acc, eqs, cnt, hist)
+                    eq = _position_tick(bid, ask, t, pos, acct, acc, eqs, cnt, hist)
+                    if pos[0] != 0.0 and guarded:
+                        _account_guards(eq, bid, ask, pos, mg, acct, acc, eqs, cnt, hist)
                     if pos[0] != 0.0 and on and mg[S.MG_PER_BAR] == 0.0:
                         _manage(pos, bid if pos[0] > 0 else ask)
             if j == m1_stop[k] - 1:
@@ -177,7 +188,20 @@ def _manage(pos, px):
 
 
 @njit(cache=True)
-def _guards(bid, ask, mg, now, acct, cnt, hist):
+def _account_guards(eq, bid, ask, pos, mg, acct, acc, eqs, cnt, hist):
+    """A tick's equity against the kill switch (% below the equity peak: flat for good) and the day's loss
+    limit and profit lock (flat until the next server day)."""
+    px = bid if pos[0] > 0 else ask
+    if mg[S.MG_KILL] > 0 and eq <= eqs[0] * (1 - mg[S.MG_KILL] / 100):
+        hist[9] = 1.0
+        _close(pos, px, np.int64(E.DEAL_GUARD), acct, acc, eqs, cnt, hist)
+    elif eq <= hist[6] or eq >= hist[7]:
+        hist[8] = hist[10]
+        _close(pos, px, np.int64(E.DEAL_GUARD), acct, acc, eqs, cnt, hist)
+
+
+@njit(cache=True)
+def _guards(bid, ask, mg, now, acct, cnt, hist, acc, eqs):
     """Whether an entry (or the placing of orders) may happen now; a refusal counted under its guard."""
     if mg[S.MG_ON] == 0.0:
         return True
@@ -195,6 +219,14 @@ def _guards(bid, ask, mg, now, acct, cnt, hist):
     if mg[S.MG_MAX_SPREAD] > 0 and (ask - bid) / acct[S.A_POINT] > mg[S.MG_MAX_SPREAD] + 1e-6:
         cnt[7] += 1
         return False
+    kill = mg[S.MG_KILL]
+    if hist[9] != 0.0 or (kill > 0 and acc[0] <= eqs[0] * (1 - kill / 100)):
+        hist[9] = 1.0
+        cnt[12] += 1
+        return False
+    if hist[8] == now[2] or acc[0] <= hist[6] or acc[0] >= hist[7]:
+        cnt[11] += 1
+        return False
     if mg[S.MG_MAX_DAY_TRADES] > 0 and hist[2] == now[2] and hist[3] >= mg[S.MG_MAX_DAY_TRADES]:
         cnt[8] += 1
         return False
@@ -202,6 +234,11 @@ def _guards(bid, ask, mg, now, acct, cnt, hist):
             and (mg[S.MG_COOLDOWN_LOSS] == 0.0 or hist[1] < 0)):
         cnt[9] += 1
         return False
+    if mg[S.MG_PAUSE_LOSSES] > 0 and hist[5] >= mg[S.MG_PAUSE_LOSSES]:
+        if hist[4] - hist[0] <= mg[S.MG_PAUSE_BARS]:
+            cnt[13] += 1
+            return False
+        hist[5] = 0.0
     return True
 
 
@@ -224,11 +261,11 @@ def _decide(k, code, bid, ask, sl, tp, sl_bar, tp_bar, orders, pos, pend, acct, 
             entry = 0
     sl_k = sl_bar[k - 1] if len(sl_bar) > 0 and not np.isnan(sl_bar[k - 1]) else sl
     tp_k = tp_bar[k - 1] if len(tp_bar) > 0 and not np.isnan(tp_bar[k - 1]) else tp
-    if entry != 0 and pos[0] == 0.0 and _guards(bid, ask, mg, now, acct, cnt, hist):
+    if entry != 0 and pos[0] == 0.0 and _guards(bid, ask, mg, now, acct, cnt, hist, acc, eqs):
         _open(pos, pend, float(entry), ask if entry > 0 else bid, sl_k, tp_k, acct, acc, cnt, mg, a_k, hist, now)
     if cancel or place:
         pend[:4] = 0.0
-    if place and pos[0] == 0.0 and _guards(bid, ask, mg, now, acct, cnt, hist):
+    if place and pos[0] == 0.0 and _guards(bid, ask, mg, now, acct, cnt, hist, acc, eqs):
         i = k - 1
         for slot, valid in ((0, orders[0][i] > ask), (1, orders[1][i] < ask), (2, orders[2][i] < bid),
                             (3, orders[3][i] > bid)):
@@ -255,7 +292,7 @@ def _trigger(bid, ask, pos, pend, acct, acc, cnt, mg, a_k, hist, now):
 
 @njit(cache=True)
 def _position_tick(bid, ask, t, pos, acct, acc, eqs, cnt, hist):
-    """SL, then TP (on Bid for a long, Ask for a short), then the stop-out, else the tick's equity."""
+    """SL, then TP (on Bid for a long, Ask for a short), then the stop-out, else the tick's equity (returned)."""
     d = pos[0]
     px = bid if d > 0 else ask
     market = acct[S.A_FILL] == E.FILL_MARKET and t == 0
@@ -269,6 +306,8 @@ def _position_tick(bid, ask, t, pos, acct, acc, eqs, cnt, hist):
             _close(pos, px, np.int64(E.DEAL_STOP_OUT), acct, acc, eqs, cnt, hist)
         else:
             _equity_point(eqs, eq)
+        return eq
+    return np.nan
 
 
 @njit(cache=True)
@@ -284,6 +323,7 @@ def _close(pos, price, reason, acct, acc, eqs, cnt, hist):
     cnt[5] += reason == E.DEAL_STOP_OUT
     pos[0] = 0.0
     hist[0], hist[1] = hist[4], result
+    hist[5] = hist[5] + 1 if result < 0 else 0.0
     _equity_point(eqs, acc[0])
 
 
@@ -386,6 +426,9 @@ def _write(out, acc, eqs, cnt, dep, sharpe):
     out[E.M_FINAL_BALANCE] = acc[0]
     out[E.M_SKIPPED_WINDOW] = cnt[6]
     out[E.M_SKIPPED_SPREAD] = cnt[7]
-    out[E.M_SKIPPED_DAY_LIMIT] = cnt[8]
+    out[E.M_SKIPPED_DAY_TRADES] = cnt[8]
     out[E.M_SKIPPED_COOLDOWN] = cnt[9]
     out[E.M_SKIPPED_MIN_LOT] = cnt[10]
+    out[E.M_SKIPPED_DAILY_LIMIT] = cnt[11]
+    out[E.M_SKIPPED_KILL_SWITCH] = cnt[12]
+    out[E.M_SKIPPED_LOSING_STREAK] = cnt[13]

@@ -62,15 +62,28 @@ LAST_RESULT = 51
 # What the guards did (entries skipped) and sizing refused (an entry whose minimum lot risks too much).
 SKIP_SPREAD = 52
 SKIP_WINDOW = 53
-SKIP_DAY = 54
+SKIP_DAY = 54  # trades per day
 SKIP_COOLDOWN = 55
 SKIP_MINLOT = 56
 NOW_MINUTE = 57  # the clock of the bar being decided on (`_nb_manage.clock_nb`): server minute of the day,
 NOW_WEEKDAY = 58  # weekday (0 = Sunday), day number, and the ATR of the bar before it
 NOW_DAY = 59
 NOW_ATR = 60
-MG = 64  # the pass's management genes (`MG_*` below), copied in at the start of a pass
-SCRATCH = 96  # first slot of a scratch area: a quiet chunk's per-bar log returns and lowest equities (on a
+# The account guards (`_nb_manage.guard_tick_nb`): the losing streak, the server day's equity floor and ceiling
+# (its daily loss limit and profit lock, from its starting balance), the day they block entries on, the kill
+# switch, the bar of the next day's first tick (where the day's limits are set: a large number when none), and
+# the entries they skipped.
+STREAK = 61
+DAY_FLOOR = 62
+DAY_CEIL = 63
+BLOCK_DAY = 64
+KILLED = 65
+DAY_DUE = 66
+SKIP_DAILY = 67
+SKIP_KILL = 68
+SKIP_STREAK = 69
+MG = 72  # the pass's management genes (`MG_*` below), copied in at the start of a pass
+SCRATCH = 112  # first slot of a scratch area: a quiet chunk's per-bar log returns and lowest equities (on a
 # 64-byte boundary of the work array)
 N_SCRATCH = 128  # 2 x _nb_quiet.CHUNK
 N_STATE = SCRATCH + N_SCRATCH
@@ -128,4 +141,10 @@ MG_COOLDOWN = 25      # bars after a close without entries, only after a loss wh
 MG_COOLDOWN_LOSS = 26
 MG_ATR_ROW = 27       # (set by rayga) which ATR row of the batch this pass reads
 MG_ON = 28            # (set by rayga) 1 when any management gene is on
-N_MG = 32
+MG_PAUSE_LOSSES = 29  # after this many losing trades in a row no entry for MG_PAUSE_BARS bars (0: off)
+MG_PAUSE_BARS = 30
+MG_DAY_LOSS = 31      # daily loss limit: flat and no entry until the next server day once the equity is this %
+MG_DAY_PROFIT = 32    # below the day's starting balance; daily profit lock: the same this % above it (0: off)
+MG_KILL = 33          # kill switch: flat and no entry for the rest of the test once the equity is this % below
+MG_EQ_GUARD = 34      # its peak (0: off); (set by rayga) 1 when one of these three is on
+N_MG = 40

@@ -9,8 +9,10 @@ METRICS = (
     "equity_dd_rel_pct", "recovery_factor", "sharpe_ratio", "complex_criterion", "win_rate", "wins",
     "long_trades", "short_trades", "no_money", "stop_outs", "final_balance",
     # what the entry guards and sizing of `rayga.sim.manage` refused: entries outside the window or weekdays,
-    # above the max spread, over the trades per day, in a cooldown, or whose minimum lot risks too much
-    "skipped_window", "skipped_spread", "skipped_day_limit", "skipped_cooldown", "skipped_min_lot",
+    # above the max spread, over the trades per day, in a cooldown, whose minimum lot risks too much, on a day
+    # blocked by its loss limit or profit lock, after the kill switch, in a pause after a losing streak
+    "skipped_window", "skipped_spread", "skipped_day_trades", "skipped_cooldown", "skipped_min_lot",
+    "skipped_daily_limit", "skipped_kill_switch", "skipped_losing_streak",
 )
 M = {name: i for i, name in enumerate(METRICS)}
 # M_PROFIT, M_GROSS_PROFIT, ...: column numbers for the kernels (module attributes are constants to Numba).
@@ -37,7 +39,8 @@ DEAL_END = 4
 DEAL_EXIT = 5        # the rule's exit to flat
 DEAL_ORDER = 6       # a pending order's fill
 DEAL_TIME = 7        # a time exit (bars held: `rayga.sim.manage`)
-DEAL_REASONS = ("signal", "sl", "tp", "stop_out", "end_of_test", "exit", "order", "time")
+DEAL_GUARD = 8       # an account guard's close (daily loss limit, profit lock, kill switch)
+DEAL_REASONS = ("signal", "sl", "tp", "stop_out", "end_of_test", "exit", "order", "time", "guard")
 
 # A rule's decision at a bar's close, one int8: entry + EXIT_LONG and/or + EXIT_SHORT. Exits apply first, on
 # the next bar's first tick, then the entry. Plain +1 / -1 / 0 signals are decisions without exits.

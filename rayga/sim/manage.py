@@ -24,8 +24,16 @@ parameters). A gene at its default is off and costs nothing. The kernels read th
 - guards, at the entry tick (a market entry, or the placing of pending orders): `window_start` <=
   server hour < `window_end` (wrapping midnight when start > end; equal: always), `trade_sunday` ..
   `trade_saturday`, spread <= `max_spread` points, at most `max_day_trades` entries per server day,
-  `cooldown_bars` bars after a close (after a loss only with `cooldown_loss_only` = 1). Each refusal is
-  counted in the pass's metrics (`skipped_window`, `skipped_spread`, `skipped_day_limit`, `skipped_cooldown`).
+  `cooldown_bars` bars after a close (after a loss only with `cooldown_loss_only` = 1), no entry for
+  `pause_bars` bars after `pause_losses` losing trades in a row (the streak then starts again);
+- account guards, on every tick of an open position (after its stops and the stop-out, before its
+  management, as an EA's OnTick): once the equity is `day_loss_pct` % below the server day's starting
+  balance (daily loss limit) or `day_profit_pct` % above it (daily profit lock) the position is closed
+  (reason "guard") and no entry happens until the next server day; once it is `kill_dd_pct` % below its peak
+  (kill switch), none for the rest of the test. A flat account whose balance is past a limit is blocked the
+  same way. Each refusal is counted in the pass's metrics (`skipped_window`, `skipped_spread`,
+  `skipped_day_trades`, `skipped_cooldown`, `skipped_losing_streak`, `skipped_daily_limit`,
+  `skipped_kill_switch`).
 
 The management genes run under MT5's stop rules (not `stop_mode = "vectorbt"`).
 """
@@ -74,6 +82,14 @@ MANAGE_PARAMS: tuple[Param, ...] = (
     Param("max_day_trades", "int", 0, 0, 1, 10, "entries per server day (0: no limit)"),
     Param("cooldown_bars", "int", 0, 0, 1, 50, "bars after a close without entries"),
     Param("cooldown_loss_only", "int", 0, 0, 1, 1, "1: the cooldown after a losing close only"),
+    Param("pause_losses", "int", 0, 0, 1, 10, "losing trades in a row after which entries pause (0: off)"),
+    Param("pause_bars", "int", 1, 1, 1, 500, "bars the pause after pause_losses losses lasts, from the last close"),
+    Param("day_loss_pct", "float", 0, 0, 0.5, 10,
+          "daily loss limit: flat, no entry until the next server day, at this % below the day's start (0: off)"),
+    Param("day_profit_pct", "float", 0, 0, 0.5, 10,
+          "daily profit lock: flat, no entry until the next server day, at this % above the day's start (0: off)"),
+    Param("kill_dd_pct", "float", 0, 0, 1, 50,
+          "kill switch: flat and no entry for the rest of the test at this % below the equity peak (0: off)"),
     Param("atr_period", "int", 14, 7, 7, 28, "ATR period of trail_atr"),
 )
 BY_NAME = {p.name: p for p in MANAGE_PARAMS}
@@ -86,11 +102,12 @@ _SLOTS = {"trail_points": S.MG_TRAIL_POINTS, "trail_atr": S.MG_TRAIL_ATR, "trail
           "lots_per_10k": S.MG_LOTS_PER_10K, "margin_pct": S.MG_MARGIN_PCT, "base_balance": S.MG_BASE_BALANCE,
           "max_spread": S.MG_MAX_SPREAD, "window_start": S.MG_WINDOW_START, "window_end": S.MG_WINDOW_END,
           "max_day_trades": S.MG_MAX_DAY_TRADES, "cooldown_bars": S.MG_COOLDOWN,
-          "cooldown_loss_only": S.MG_COOLDOWN_LOSS}
+          "cooldown_loss_only": S.MG_COOLDOWN_LOSS, "pause_losses": S.MG_PAUSE_LOSSES, "pause_bars": S.MG_PAUSE_BARS,
+          "day_loss_pct": S.MG_DAY_LOSS, "day_profit_pct": S.MG_DAY_PROFIT, "kill_dd_pct": S.MG_KILL}
 _BOOLS = ("manage_per_bar", "max_bars_losing", "close_friday", "risk_equity", "cooldown_loss_only",
           *(f"trade_{d}" for d in WEEKDAYS))
 _LIMITS = {"window_start": (0, 23), "window_end": (0, 24), "close_hour": (-1, 23), "close_minute": (0, 59),
-           "atr_period": (1, 10_000)}
+           "atr_period": (1, 10_000), "pause_bars": (1, np.inf), "day_loss_pct": (0, 100), "kill_dd_pct": (0, 100)}
 
 
 def management_params(names) -> tuple[Param, ...]:  # noqa: ANN001 - an iterable of names
@@ -119,8 +136,8 @@ def check(param_names: tuple[str, ...], genomes: np.ndarray, where: str = "") ->
         bad = (col < lo) | (col > hi) | ((col != np.floor(col)) if BY_NAME[name].kind == "int" else False)
         if np.any(bad):
             i = int(np.flatnonzero(bad)[0])
-            what = "0 or 1" if name in _BOOLS else (f"a whole number from {lo} to {hi}" if BY_NAME[name].kind == "int"
-                                                   else f"a number >= {lo}")
+            kind = "a whole number" if BY_NAME[name].kind == "int" else "a number"
+            what = "0 or 1" if name in _BOOLS else (f"{kind} from {lo} to {hi}" if hi < np.inf else f"{kind} >= {lo}")
             raise ConfigError(f"`{name}` must be {what} (genome {i}: {name}={col[i]:g}){'; ' + where if where else ''}")
 
 
@@ -135,9 +152,10 @@ def pack(param_names: tuple[str, ...], genomes: np.ndarray) -> tuple[np.ndarray,
     mg[:, S.MG_WEEKDAYS] = sum((cols[f"trade_{d}"] != 0) * (1 << i) for i, d in enumerate(WEEKDAYS))
     on = np.zeros(n, dtype=bool)
     for name, p in BY_NAME.items():
-        if name not in ("atr_period", "close_minute"):
+        if name not in ("atr_period", "close_minute", "pause_bars"):  # these alone change nothing
             on |= cols[name] != p.default
     mg[:, S.MG_ON] = on
+    mg[:, S.MG_EQ_GUARD] = on & ((cols["day_loss_pct"] > 0) | (cols["day_profit_pct"] > 0) | (cols["kill_dd_pct"] > 0))
     uses_atr = on & (cols["trail_atr"] > 0)
     periods = np.unique(cols["atr_period"][uses_atr]).astype(np.int64)
     mg[:, S.MG_ATR_ROW] = np.where(uses_atr, np.searchsorted(periods, cols["atr_period"]), 0)

@@ -50,6 +50,10 @@ def draw(rng: np.random.Generator) -> dict[str, dict[str, float]]:
         "max_spread": {"max_spread": float(rng.choice([8, 15, 20]))},
         "max_day_trades": {"max_day_trades": float(rng.integers(1, 3))},
         "cooldown": {"cooldown_bars": float(rng.integers(1, 8)), "cooldown_loss_only": float(rng.random() < 0.5)},
+        "losing_streak": {"pause_losses": float(rng.integers(2, 5)), "pause_bars": float(rng.integers(2, 12))},
+        "day_loss": {"day_loss_pct": float(rng.choice([1.0, 2.0, 3.0]))},
+        "day_profit": {"day_profit_pct": float(rng.choice([0.5, 1.0, 2.0]))},
+        "kill_switch": {"kill_dd_pct": float(rng.choice([25.0, 40.0, 60.0]))},
     }
 
 
@@ -100,28 +104,31 @@ def assert_same(got: dict, ref: dict, what: str) -> None:
             assert got[name] == pytest.approx(value, rel=rel, abs=1e-7), (what, name, got[name], value)
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_random_management_equals_the_reference_and_every_feature_fires(seed):
-    symbol = "USDJPY" if seed == 3 else "EURUSD"
-    md = market(700 + seed, symbol)
-    account = AccountConfig(deposit=[100_000.0, 10_000.0][seed % 2], commission_per_lot=[0, 7][seed % 2],
-                            opposite_entry=["reverse", "close", "ignore"][seed % 3], leverage=100.0)
-    data = prepare(md, account)
-    rng = np.random.default_rng(seed)
-    n = len(data.tf_close)
-    codes = np.array([c for c in DECISIONS if c < 16], dtype=np.int8)
-    weights = np.where(codes == 0, 20.0, 1.0)
+def test_random_management_equals_the_reference_and_every_feature_fires():
+    """240 genomes over four markets (USDJPY on a USD account among them); the firing rates pooled over them
+    (with every feature on, the account guards end some passes' trading early, which leaves the others fewer
+    deals to change in that market)."""
     fired = {}
-    for g in range(60):
-        signal = rng.choice(codes, n, p=weights / weights.sum()).astype(np.int8)
-        sl, tp = float(rng.choice([0, 80, 150, 250])), float(rng.choice([0, 300, 600]))
-        groups = draw(rng)
-        got, deals, batch, ref = three_ways(data, signal, sl, tp, genome_of(groups))
-        assert_same(got, ref, f"genome {g}")
-        assert_same(batch, ref, f"genome {g} as a batch")
-        for name in groups:
-            _, without, _, _ = three_ways(data, signal, sl, tp, genome_of(groups, off=name))
-            fired.setdefault(name, []).append(without != deals)
+    for seed in range(4):
+        symbol = "USDJPY" if seed == 3 else "EURUSD"
+        md = market(700 + seed, symbol)
+        account = AccountConfig(deposit=[100_000.0, 10_000.0][seed % 2], commission_per_lot=[0, 7][seed % 2],
+                                opposite_entry=["reverse", "close", "ignore"][seed % 3], leverage=100.0)
+        data = prepare(md, account)
+        rng = np.random.default_rng(seed)
+        n = len(data.tf_close)
+        codes = np.array([c for c in DECISIONS if c < 16], dtype=np.int8)
+        weights = np.where(codes == 0, 20.0, 1.0)
+        for g in range(60):
+            signal = rng.choice(codes, n, p=weights / weights.sum()).astype(np.int8)
+            sl, tp = float(rng.choice([0, 80, 150, 250])), float(rng.choice([0, 300, 600]))
+            groups = draw(rng)
+            got, deals, batch, ref = three_ways(data, signal, sl, tp, genome_of(groups))
+            assert_same(got, ref, f"market {seed}, genome {g}")
+            assert_same(batch, ref, f"market {seed}, genome {g} as a batch")
+            for name in groups:
+                _, without, _, _ = three_ways(data, signal, sl, tp, genome_of(groups, off=name))
+                fired.setdefault(name, []).append(without != deals)
     rates = {name: float(np.mean(v)) for name, v in fired.items()}
     low = {name: rate for name, rate in rates.items() if rate < 0.2}
     assert not low, f"features that fired in < 20 % of the genomes: {low}"

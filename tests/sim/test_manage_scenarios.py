@@ -21,10 +21,12 @@ DEFAULTS = {p.name: float(p.default) for p in MANAGE_PARAMS}
 
 
 def bars(rows: list[tuple[float, float, float, float]], spread: float = 0.0, symbol: str = "EURUSD",
-         start: str = "2022-01-03T00:00") -> MarketData:
-    """One M1 bar (open, high, low, close) per row, a minute apart from `start` (a Monday)."""
+         start: str = "2022-01-03T00:00", minutes: list[int] | None = None) -> MarketData:
+    """One M1 bar (open, high, low, close) per row, a minute apart from `start` (a Monday; server time UTC), or
+    at those `minutes` after it."""
     o, h, lo, c = (np.array(col, dtype=float) for col in zip(*rows, strict=True))
-    t = np.datetime64(start, "ns").astype(np.int64) + np.arange(len(o)) * 60_000_000_000
+    at = np.arange(len(o)) if minutes is None else np.array(minutes)
+    t = np.datetime64(start, "ns").astype(np.int64) + at * 60_000_000_000
     m1 = M1Bars(time=t, open=o, high=h, low=lo, close=c, spread=np.full(len(o), spread),
                 tick_volume=np.ones(len(o)), volume=np.zeros(len(o)))
     return MarketData(symbol_spec(symbol), m1, "M1")
@@ -165,7 +167,64 @@ def test_the_entry_guards_refuse_and_count():
     assert deals == [] and m["skipped_window"] == 1
     # one entry a day: the reversal's sell is refused (the buy was the day's entry); the position closed
     m, deals = run(bars(rows), [BUY, 0, SELL, 0, 0, 0, 0, 0], {"max_day_trades": 1})
-    assert [d[3] for d in deals] == ["signal", "signal"] and m["skipped_day_limit"] == 1
+    assert [d[3] for d in deals] == ["signal", "signal"] and m["skipped_day_trades"] == 1
     # cooldown of 2 bars after the close at bar 3: the buys at bars 4 and 5 are refused, bar 6's opens
     m, deals = run(bars(rows), [BUY, 0, EXIT_LONG, BUY, BUY, BUY, 0, 0], {"cooldown_bars": 2})
     assert deals[2][:3] == (6, "buy", "in") and m["skipped_cooldown"] == 2
+
+
+def flat(price: float) -> tuple[float, float, float, float]:
+    return (price, price, price, price)
+
+
+def test_a_losing_streak_pauses_entries_for_its_bars():
+    # losses closed at bars 2 and 4 (-100 points, -$100 each); with 2 in a row, the buys of bars 5, 6, 7 (1, 2, 3 bars
+    # after the last close: <= 3) are refused, bar 8's opens and the streak starts again
+    rows = [flat(1.1020), flat(1.1020), flat(1.1010), flat(1.1020), flat(1.1010)] + [flat(1.1010)] * 6
+    signal = [BUY, EXIT_LONG, BUY, EXIT_LONG, BUY, BUY, BUY, BUY, 0, 0, 0]
+    m, deals = run(bars(rows), signal, {"pause_losses": 2, "pause_bars": 3})
+    assert [d[:3] for d in deals[4:]] == [(8, "buy", "in"), (10, "sell", "out")]
+    assert m["skipped_losing_streak"] == 3 and m["profit"] == pytest.approx(-200.0)
+    m, deals = run(bars(rows), signal, {"pause_losses": 3, "pause_bars": 3})  # two losses only: no pause
+    assert deals[4][:3] == (5, "buy", "in") and m["skipped_losing_streak"] == 0
+
+
+# A day and the next one: bars at 00:00 - 00:03 of Monday, then 00:00 and 00:01 of Tuesday (server time)
+TWO_DAYS = [0, 1, 2, 3, 1440, 1441]
+
+
+def test_the_daily_loss_limit_flattens_and_blocks_entries_until_the_next_day():
+    # $10,000: the day's floor is $9,900 (1 %). A long at 1.1000; bar 1 (bear: O H L C) reaches 1.0980 on its
+    # low tick, equity $9,800 <= $9,900: closed there (-$200, reason guard); Monday's next two buys are refused,
+    # Tuesday's opens (its floor: 99 % of $9,800)
+    rows = [flat(1.1000), (1.1000, 1.1005, 1.0980, 1.0990), flat(1.0990), flat(1.0990), flat(1.0990), flat(1.0990)]
+    m, deals = run(bars(rows, minutes=TWO_DAYS), [BUY, BUY, BUY, BUY, 0, 0], {"day_loss_pct": 1.0}, deposit=10_000)
+    assert deals == [(1, "buy", "in", "signal", 1.1, 1.0), (1, "sell", "out", "guard", 1.098, 1.0),
+                     (4, "buy", "in", "signal", 1.099, 1.0), (5, "sell", "out", "end_of_test", 1.099, 1.0)]
+    assert m["skipped_daily_limit"] == 2 and m["profit"] == pytest.approx(-200.0)
+    m, deals = run(bars(rows, minutes=TWO_DAYS), [BUY, BUY, BUY, BUY, 0, 0], {"day_loss_pct": 2.5}, deposit=10_000)
+    assert [d[3] for d in deals] == ["signal", "end_of_test"] and m["skipped_daily_limit"] == 0  # -$200 > -$250
+
+
+def test_the_daily_profit_lock_takes_the_profit_and_blocks_the_day():
+    # the day's ceiling is $10,100 (1 %): bar 1 (bull: O L H C) reaches it on its high tick, 1.1015 (+$150)
+    rows = [flat(1.1000), (1.1000, 1.1015, 1.0995, 1.1010), flat(1.1010), flat(1.1010), flat(1.1010), flat(1.1010)]
+    m, deals = run(bars(rows, minutes=TWO_DAYS), [BUY, BUY, BUY, BUY, 0, 0], {"day_profit_pct": 1.0}, deposit=10_000)
+    assert deals[:2] == [(1, "buy", "in", "signal", 1.1, 1.0), (1, "sell", "out", "guard", 1.1015, 1.0)]
+    assert deals[2][:3] == (4, "buy", "in") and m["skipped_daily_limit"] == 2 and m["profit"] == pytest.approx(150.0)
+
+
+def test_the_kill_switch_follows_the_equity_peak_and_ends_trading():
+    # +$300 (peak $10,300), then a long at 1.1030 whose bar (bear: O H L C) first makes a new peak at its high
+    # 1.1035 ($10,350: the floor 2 % below it is $10,143), then falls to 1.1000 ($10,000): closed there by the
+    # kill switch; no entry after it, not even the next day
+    rows = [flat(1.1000), (1.1000, 1.1030, 1.1000, 1.1030), flat(1.1030), (1.1030, 1.1035, 1.1000, 1.1005),
+            flat(1.1005), flat(1.1005), flat(1.1005)]
+    minutes = [0, 1, 2, 3, 4, 1440, 1441]
+    m, deals = run(bars(rows, minutes=minutes), [BUY, EXIT_LONG, BUY, BUY, BUY, BUY, 0], {"kill_dd_pct": 2.0},
+                   deposit=10_000)
+    assert deals[2:] == [(3, "buy", "in", "signal", 1.103, 1.0), (3, "sell", "out", "guard", 1.1, 1.0)]
+    assert m["skipped_kill_switch"] == 3 and m["profit"] == pytest.approx(0.0)
+    m, deals = run(bars(rows, minutes=minutes), [BUY, EXIT_LONG, BUY, BUY, BUY, BUY, 0], {"kill_dd_pct": 4.0},
+                   deposit=10_000)  # its floor $9,936: the long lives to the end of the test
+    assert deals[-1][3] == "end_of_test" and m["skipped_kill_switch"] == 0
