@@ -72,7 +72,10 @@ class Run:
         where = str(self.path / "settings.json")
         config = Config(data=DataConfig(**data, file=where), symbol=dict(s.get("symbol") or {}),
                         account=AccountConfig(**account, file=where),
-                        strategy=StrategyConfig(name=s["strategy"], file=where),
+                        # the parameters by name only (each pass has its values: `values`), so that `strategy_for`
+                        # adds the management genes the run has
+                        strategy=StrategyConfig(name=s["strategy"], params=dict.fromkeys(
+                            [*s["space"]["fixed"], *self.params], 0.0), file=where),
                         optimization=OptimizationConfig(forward=s["optimization"].get("forward"), file=where),
                         file=where)
         return config.period(part)

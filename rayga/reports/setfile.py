@@ -138,11 +138,15 @@ def _text(value: float, old: str) -> str:
 
 
 def pass_set(order: tuple[str, ...], values: dict[str, float], ranges: dict[str, tuple[float, float, float]],
-             template: SetFile | None = None) -> SetFile:
-    """A .set file for one pass: the template (the user's own .set) with the pass's values, or a new file
-    in MT5's format (UTF-16LE with BOM, CRLF) listing every parameter with its range (Y where optimized)."""
+             template: SetFile | None = None, inputs: dict[str, str] | None = None) -> SetFile:
+    """A .set file for one pass: the template (the user's own .set) with the pass's values (under the EA's
+    input names where the strategy maps them: `inputs`, EA input -> parameter, a strategy's `set_inputs`),
+    or a new file in MT5's format (UTF-16LE with BOM, CRLF) listing every parameter with its range (Y where
+    optimized)."""
     if template is not None:
-        return template.with_values({k: v for k, v in values.items() if k in template.inputs})
+        by_param = {param: name for name, param in (inputs or {}).items()}
+        named = {by_param.get(k, k): v for k, v in values.items()}
+        return template.with_values({k: v for k, v in named.items() if k in template.inputs})
     lines: list[str | SetInput] = [
         "; saved by rayga: the inputs of one pass",
         "; to use it in the strategy tester, click Load in the context menu of the Inputs tab"]

@@ -137,6 +137,8 @@ def lots_nb(st, acct, r_dist, pconv, mconv):
     fixed = acct[S.A_LOTS]
     if gene_nb(st, S.MG_ON) == 0.0:
         return fixed
+    if gene_nb(st, S.MG_LOTS) > 0:
+        fixed = gene_nb(st, S.MG_LOTS)
     base = gene_nb(st, S.MG_BASE_BALANCE)
     balance = base if base > 0 else st[S.BAL]
     risk, per_10k, margin_pct = gene_nb(st, S.MG_RISK_PCT), gene_nb(st, S.MG_LOTS_PER_10K), gene_nb(st, S.MG_MARGIN_PCT)

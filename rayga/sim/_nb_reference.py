@@ -332,8 +332,9 @@ def _size(price, r, acct, acc, mg, cnt):
     """Lots of an entry at `price` with stop distance r: risk %, per 10,000 of balance, % of free margin or
     fixed; down to the volume step, within the symbol's limits; 0 when a risk-sized entry's minimum lot would
     risk more."""
+    fixed = mg[S.MG_LOTS] if mg[S.MG_ON] != 0.0 and mg[S.MG_LOTS] > 0 else acct[S.A_LOTS]
     if mg[S.MG_ON] == 0.0:
-        return acct[S.A_LOTS]
+        return fixed
     bal = mg[S.MG_BASE_BALANCE] if mg[S.MG_BASE_BALANCE] > 0 else acc[0]
     contract = acct[S.A_CONTRACT]
     by_risk = mg[S.MG_RISK_PCT] > 0 and r > 0
@@ -348,7 +349,7 @@ def _size(price, r, acct, acc, mg, cnt):
             1.0 / price if acct[S.A_MCONV] == E.CONV_DIV else 1.0))
         want = bal * mg[S.MG_MARGIN_PCT] / 100.0 / per_lot
     else:
-        return acct[S.A_LOTS]
+        return fixed
     steps = np.floor(want / acct[S.A_VOL_STEP] + 1e-9)
     lots = np.round(min(steps * acct[S.A_VOL_STEP], acct[S.A_VOL_MAX]), 8)
     if lots < acct[S.A_VOL_MIN] - 1e-12:

@@ -147,4 +147,5 @@ MG_DAY_LOSS = 31      # daily loss limit: flat and no entry until the next serve
 MG_DAY_PROFIT = 32    # below the day's starting balance; daily profit lock: the same this % above it (0: off)
 MG_KILL = 33          # kill switch: flat and no entry for the rest of the test once the equity is this % below
 MG_EQ_GUARD = 34      # its peak (0: off); (set by rayga) 1 when one of these three is on
+MG_LOTS = 35          # fixed lots of every entry not sized otherwise (0: the account's)
 N_MG = 40

@@ -9,7 +9,7 @@ parameters). A gene at its default is off and costs nothing. The kernels read th
   `trail_r` (multiples of the entry's stop distance, R) is the distance behind Bid (long) or Ask (short);
   it starts once the profit reaches `trail_start` points + `trail_start_r` R, and moves only when the stop
   improves by more than `trail_step` points; on every M1 tick, or each bar's first tick with
-  `manage_per_bar` = 1;
+  `manage_per_bar` = 1; `use_trailing` = 0 switches it off (an EA's UseTrailingStop);
 - break-even: once the profit reaches `be_points` + `be_r` R, the stop moves to the entry + `be_lock` points
   (if that improves it and lies on the safe side of the price);
 - time exits: close after `max_bars` bars held (on the first tick of bar entry + max_bars; while losing only
@@ -18,11 +18,12 @@ parameters). A gene at its default is off and costs nothing. The kernels read th
   `tp_r`: take profit at that multiple of the stop distance;
 - sizing: `risk_pct` of the balance over the stop distance (with the symbol's profit currency converted at
   the entry price; an entry without a stop gets the fixed lots), else `lots_per_10k` per 10,000 of balance,
-  else `margin_pct` of the free margin, else the account's fixed lots; `base_balance` > 0 sizes from that
+  else `margin_pct` of the free margin, else `lots` (0: the account's lots); `base_balance` > 0 sizes from that
   balance instead of the current one; rounded down to the symbol's volume step and clamped to its limits (a
   risk-sized entry whose minimum lot would risk more is skipped and counted: `skipped_min_lot`);
 - guards, at the entry tick (a market entry, or the placing of pending orders): `window_start` <=
-  server hour < `window_end` (wrapping midnight when start > end; equal: always), `trade_sunday` ..
+  server hour < `window_end` (wrapping midnight when start > end; equal: always; `use_window` = 0: no
+  window, as an EA's UseSessionFilter; MT5's tester keeps GMT equal to server time), `trade_sunday` ..
   `trade_saturday`, spread <= `max_spread` points, at most `max_day_trades` entries per server day,
   `cooldown_bars` bars after a close (after a loss only with `cooldown_loss_only` = 1), no entry for
   `pause_bars` bars after `pause_losses` losing trades in a row (the streak then starts again);
@@ -54,6 +55,7 @@ from rayga.strategies.base import Param
 WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 
 MANAGE_PARAMS: tuple[Param, ...] = (
+    Param("use_trailing", "int", 1, 0, 1, 1, "0: no trailing stop (the trail_* genes ignored)"),
     Param("trail_points", "float", 0, 0, 50, 1000, "trailing distance in points (0: none)"),
     Param("trail_atr", "float", 0, 0, 0.5, 5, "trailing distance in ATRs at entry (added to trail_points)"),
     Param("trail_r", "float", 0, 0, 0.5, 5, "trailing distance in multiples of the entry's stop distance"),
@@ -70,12 +72,14 @@ MANAGE_PARAMS: tuple[Param, ...] = (
     Param("close_minute", "int", 0, 0, 15, 45, "minute of close_hour"),
     Param("close_friday", "int", 0, 0, 1, 1, "1: close_hour applies on Fridays only"),
     Param("tp_r", "float", 0, 0, 0.5, 5, "take profit at this multiple of the stop distance (0: off)"),
+    Param("lots", "float", 0, 0, 0.1, 10, "fixed lots of an entry not sized otherwise (0: the account's lots)"),
     Param("risk_pct", "float", 0, 0, 0.5, 5, "lots risking this % of the balance at the stop (0: off)"),
     Param("risk_equity", "int", 0, 0, 1, 1, "1: risk_pct of the equity rather than the balance"),
     Param("lots_per_10k", "float", 0, 0, 0.1, 2, "lots per 10,000 of balance (0: off)"),
     Param("margin_pct", "float", 0, 0, 5, 50, "lots using this % of the free margin (0: off)"),
     Param("base_balance", "float", 0, 0, 1000, 100_000, "the balance sizing uses (0: the current one)"),
     Param("max_spread", "float", 0, 0, 5, 100, "refuse entries above this spread in points (0: off)"),
+    Param("use_window", "int", 1, 0, 1, 1, "0: no entry window (window_start and window_end ignored)"),
     Param("window_start", "int", 0, 0, 1, 23, "entries from this server hour"),
     Param("window_end", "int", 24, 1, 1, 24, "entries before this server hour (wraps midnight if below start)"),
     *(Param(f"trade_{d}", "int", 1, 0, 1, 1, f"1: entries on {d.capitalize()}s") for d in WEEKDAYS),
@@ -103,8 +107,8 @@ _SLOTS = {"trail_points": S.MG_TRAIL_POINTS, "trail_atr": S.MG_TRAIL_ATR, "trail
           "max_spread": S.MG_MAX_SPREAD, "window_start": S.MG_WINDOW_START, "window_end": S.MG_WINDOW_END,
           "max_day_trades": S.MG_MAX_DAY_TRADES, "cooldown_bars": S.MG_COOLDOWN,
           "cooldown_loss_only": S.MG_COOLDOWN_LOSS, "pause_losses": S.MG_PAUSE_LOSSES, "pause_bars": S.MG_PAUSE_BARS,
-          "day_loss_pct": S.MG_DAY_LOSS, "day_profit_pct": S.MG_DAY_PROFIT, "kill_dd_pct": S.MG_KILL}
-_BOOLS = ("manage_per_bar", "max_bars_losing", "close_friday", "risk_equity", "cooldown_loss_only",
+          "day_loss_pct": S.MG_DAY_LOSS, "day_profit_pct": S.MG_DAY_PROFIT, "kill_dd_pct": S.MG_KILL, "lots": S.MG_LOTS}
+_BOOLS = ("use_window", "use_trailing", "manage_per_bar", "max_bars_losing", "close_friday", "risk_equity", "cooldown_loss_only",
           *(f"trade_{d}" for d in WEEKDAYS))
 _LIMITS = {"window_start": (0, 23), "window_end": (0, 24), "close_hour": (-1, 23), "close_minute": (0, 59),
            "atr_period": (1, 10_000), "pause_bars": (1, np.inf), "day_loss_pct": (0, 100), "kill_dd_pct": (0, 100)}
@@ -149,14 +153,18 @@ def pack(param_names: tuple[str, ...], genomes: np.ndarray) -> tuple[np.ndarray,
     for name, slot in _SLOTS.items():
         mg[:, slot] = cols[name]
     mg[:, S.MG_CLOSE_MINUTE] = np.where(cols["close_hour"] >= 0, cols["close_hour"] * 60 + cols["close_minute"], -1)
+    mg[:, S.MG_WINDOW_START] = np.where(cols["use_window"] != 0, cols["window_start"], 0)  # off: 0-24, always inside
+    mg[:, S.MG_WINDOW_END] = np.where(cols["use_window"] != 0, cols["window_end"], 24)
+    for name in ("trail_points", "trail_atr", "trail_r"):  # no distance: no trailing
+        mg[:, _SLOTS[name]] = np.where(cols["use_trailing"] != 0, cols[name], 0)
     mg[:, S.MG_WEEKDAYS] = sum((cols[f"trade_{d}"] != 0) * (1 << i) for i, d in enumerate(WEEKDAYS))
     on = np.zeros(n, dtype=bool)
     for name, p in BY_NAME.items():
-        if name not in ("atr_period", "close_minute", "pause_bars"):  # these alone change nothing
+        if name not in ("atr_period", "close_minute", "pause_bars", "use_window", "use_trailing"):  # alone: nothing
             on |= cols[name] != p.default
     mg[:, S.MG_ON] = on
     mg[:, S.MG_EQ_GUARD] = on & ((cols["day_loss_pct"] > 0) | (cols["day_profit_pct"] > 0) | (cols["kill_dd_pct"] > 0))
-    uses_atr = on & (cols["trail_atr"] > 0)
+    uses_atr = on & (mg[:, S.MG_TRAIL_ATR] > 0)
     periods = np.unique(cols["atr_period"][uses_atr]).astype(np.int64)
     mg[:, S.MG_ATR_ROW] = np.where(uses_atr, np.searchsorted(periods, cols["atr_period"]), 0)
     return np.ascontiguousarray(mg), periods

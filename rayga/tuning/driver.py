@@ -160,7 +160,8 @@ def _write_best_set(study: Study, summary: dict) -> None:
     space, sf = study.space, study.config.strategy.set_file
     ranges = {i.name: (i.values[0], i.values[1] - i.values[0] if i.size > 1 else 0.0, i.values[-1])
               for i in space.inputs}
-    best = pass_set(space.order, summary["best"]["params"], ranges, read_set(sf) if sf else None)
+    inputs = getattr(strategy_for(study.config), "set_inputs", {}) if sf else {}
+    best = pass_set(space.order, summary["best"]["params"], ranges, read_set(sf) if sf else None, inputs)
     write_atomic(study.run.path / "best.set", best.write)
     summary["best_set"] = str(study.run.path / "best.set")
 

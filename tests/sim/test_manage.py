@@ -21,14 +21,14 @@ from rayga.sim.prepared import prepare
 from tests.data.test_market import random_m1
 
 DEFAULTS = {p.name: float(p.default) for p in MANAGE_PARAMS}
-SIZING = ("risk_pct", "lots_per_10k", "margin_pct")
+SIZING = ("risk_pct", "lots_per_10k", "margin_pct", "lots")
 
 
 def draw(rng: np.random.Generator) -> dict[str, dict[str, float]]:
     """One genome's management, as groups of genes (a feature each), every group switched on."""
-    sizing = SIZING[rng.integers(0, 3)]
+    sizing = SIZING[rng.integers(0, 4)]
     size = {"risk_pct": float(rng.choice([0.5, 1.0, 3.0])), "lots_per_10k": float(rng.choice([0.5, 2.0, 9.0])),
-            "margin_pct": float(rng.choice([10.0, 40.0]))}[sizing]
+            "margin_pct": float(rng.choice([10.0, 40.0])), "lots": float(rng.choice([0.3, 2.0]))}[sizing]
     lo, hi = int(rng.integers(0, 9)), int(rng.integers(14, 25))
     window = (lo, hi) if rng.random() < 0.5 else (hi % 24, lo)  # wrapping midnight half the time
     return {

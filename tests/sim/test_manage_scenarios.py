@@ -228,3 +228,13 @@ def test_the_kill_switch_follows_the_equity_peak_and_ends_trading():
     m, deals = run(bars(rows, minutes=minutes), [BUY, EXIT_LONG, BUY, BUY, BUY, BUY, 0], {"kill_dd_pct": 4.0},
                    deposit=10_000)  # its floor $9,936: the long lives to the end of the test
     assert deals[-1][3] == "end_of_test" and m["skipped_kill_switch"] == 0
+
+
+def test_fixed_lots_and_the_switches_of_the_window_and_the_trailing_stop():
+    _, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"lots": 0.3})
+    assert [d[5] for d in deals] == [0.3, 0.3]
+    rows = [LAST] * 8  # 00:00 .. 00:07: outside 07-20, unless the window is switched off (an EA's UseSessionFilter)
+    m, deals = run(bars(rows), [BUY, 0, 0, 0, 0, 0, 0, 0], {"window_start": 7, "window_end": 20, "use_window": 0})
+    assert len(deals) == 2 and m["skipped_window"] == 0
+    _, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"trail_points": 150, "use_trailing": 0})
+    assert deals[-1][3] == "end_of_test"  # the trailing stop of the first scenario, switched off
