@@ -147,7 +147,9 @@ class BenchResult:
             f"per-tick reference: {f['reference_sample']:.0f} genomes re-run in {f['reference_s']:.1f} s "
             f"({f['reference_pps']:.0f} passes/s): {self.mismatches} mismatches",
             f"managed (trailing 1 ATR(14) from 1R on every tick, break-even at 1R + 2 points, entries 07-20, 1 % risk "
-            f"sizing), one thread: {f['managed_pps_one_core']:,.0f} passes/s; passes each feature changes: "
+            f"sizing), one thread: {f['managed_pps_one_core']:,.0f} passes/s; passes where each feature acts: "
+            + ", ".join(f"{k[len('managed_acts_'):]} {v:.0%}" for k, v in f.items() if k.startswith("managed_acts_"))
+            + "; passes whose deals it changes: "
             + ", ".join(f"{k[len('managed_fires_'):]} {v:.0%}" for k, v in f.items() if k.startswith("managed_fires_")),
         ]
         return out
@@ -254,11 +256,17 @@ MANAGED = {"trail_atr": 1.0, "atr_period": 14, "trail_start_r": 1.0, "be_r": 1.0
            "window_end": 20, "risk_pct": 1.0}  # trailing 1 ATR(14) from 1R, break-even at 1R + 2 points, 07-20, 1 %
 MANAGED_FEATURES = {"trailing": ("trail_atr",), "break-even": ("be_r", "be_lock"),
                     "window": ("window_start", "window_end"), "risk sizing": ("risk_pct",)}
+# the metric counting what each feature did in a pass: trades whose stop it moved, that reached break-even,
+# entries it refused, entries it sized
+MANAGED_ACTS = {"trailing": "trailed_trades", "break-even": "break_even_trades", "window": "skipped_window",
+                "risk sizing": "sized_entries"}
 
 
 def managed_figures(data, genomes: np.ndarray, repeats: int) -> dict[str, float]:  # noqa: ANN001 - a SimData
     """The standard unit's genomes (every one with a stop) with trailing, break-even, an entry window and risk
-    sizing on: passes/s on one thread, and the share of passes each feature changes (its genes reset)."""
+    sizing on: passes/s on one thread, the share of passes where each feature acts (its count in the pass's
+    metrics: `MANAGED_ACTS`), and the share whose deals it changes (its genes reset: a break-even the trailing
+    stop overtakes at once acts without changing a deal)."""
     import numba
 
     from rayga.sim.engine import evaluate
@@ -278,6 +286,8 @@ def managed_figures(data, genomes: np.ndarray, repeats: int) -> dict[str, float]
     finally:
         numba.set_num_threads(threads)
     names = strategy.param_names
+    for feature, metric in MANAGED_ACTS.items():
+        figures[f"managed_acts_{feature}"] = float((table[metric] > 0).mean())
     for feature, genes in MANAGED_FEATURES.items():
         off = rows.copy()
         for gene in genes:

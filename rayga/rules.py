@@ -36,6 +36,15 @@ They trigger on the M1 ticks (buys on Ask, sells on Bid; on one tick, in the ord
 price, also when the market gaps past it (MT5's "1 minute OHLC" fills pending orders at their price); the
 fill's stops are `out.sl[k]` / `out.tp[k]` points from that price (NaN: the genes'). A price on the wrong
 side of the market when placed is not placed (MT5 rejects it). The fill is the deal reason "order".
+
+A trailing stop to a level of the rule's own (a Parabolic SAR, a channel's edge, the last swing):
+
+    out.trail[k] = price           # on bar k + 1's first tick, after its exits and entry, the open position's
+                                   # stop moves to `price` if that improves it (up for a long, down for a
+                                   # short) and lies below Bid (long) / above Ask (short); NaN: no move
+
+It may be written on every bar (the stop then follows the level) and combines with the trailing genes of
+`rayga.sim.manage`: each moves the stop only towards profit.
 """
 
 from collections import namedtuple
@@ -87,6 +96,7 @@ Decisions = namedtuple("Decisions", [
     "buy_stop", "buy_limit",         # float64 per bar: prices of pending orders placed by the bar's decision
     "sell_stop", "sell_limit",       # (NaN, the default: none), one-cancels-other
     "expiry",                        # float64 per bar: the bars those orders live (NaN: until filled or replaced)
+    "trail",                         # float64 per bar: a price the open position's stop moves to (NaN: none)
 ])
 
 __all__ = ["BUY", "CANCEL", "DECISIONS", "EXIT_ALL", "EXIT_LONG", "EXIT_SHORT", "SELL", "Bars", "Decisions", "Higher",

@@ -44,8 +44,8 @@ def test_the_eas_own_set_file_drives_the_optimization_and_best_set_writes_its_in
     assert set(results["window_start"]) == {1.0, 7.0, 13.0} and results["window_end"].eq(22).all()
     assert results["lots"].eq(0.5).all() and set(results["rsi_period"]) <= {1.0, 8.0, 15.0}  # 15||1||7||21
     # the session filter and the trailing stop act: passes differ in what the window refused and in profit
-    windowed = results[results["use_window"] == 1]
-    assert windowed["skipped_window"].gt(0).any() and results.loc[results["use_window"] == 0, "skipped_window"].eq(0).all()
+    windowed = results["use_window"] == 1
+    assert results.loc[windowed, "skipped_window"].gt(0).any() and results.loc[~windowed, "skipped_window"].eq(0).all()
     same = results.groupby([c for c in ("rsi_period", "overbought", "oversold", "target_buy", "target_sell",
                                         "bars_to_wait", "use_window", "window_start")])
     assert (same["profit"].nunique() > 1).any()  # only the trailing genes differ inside a group

@@ -159,6 +159,9 @@ def close_nb(st, acct, deals, m1_index, price, reason):
     st[S.LAST_CLOSE_BAR] = st[S.BAR]
     st[S.LAST_RESULT] = result
     st[S.STREAK] = st[S.STREAK] + 1.0 if result < 0 else 0.0
+    be = st[S.BE_AT] < 0.0  # what management did to this trade: its break-even moved the stop (`manage_nb`)
+    st[S.N_BE] += be
+    st[S.N_TRAILED] += st[S.SL] != st[S.INIT_SL] and not (be and st[S.SL] == st[S.BE_SL])
     record_nb(deals, st, m1_index, -int(d), 0, reason, lots, price, commission, swap, profit)
     equity_tick_nb(st, st[S.BAL])
 
@@ -209,6 +212,7 @@ def open_nb(st, acct, deals, m1_index, direction, bid, ask, sl, tp, reason, mg):
             if st[S.NOW_DAY] != st[S.DAY]:
                 day_roll_nb(st)
             st[S.DAY_TRADES] += 1
+    st[S.INIT_SL] = st[S.SL]
     commission = -acct[S.A_COMM] * lots
     deal_result_nb(st, commission)
     record_nb(deals, st, m1_index, direction, 1, reason, lots, price, commission, 0.0, 0.0)

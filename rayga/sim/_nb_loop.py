@@ -28,7 +28,7 @@ from rayga.sim._nb import (
     reset_state_nb,
     rollover_nb,
 )
-from rayga.sim._nb_manage import NEVER, clock_nb, day_roll_nb, manage_state_nb, time_exit_due_nb
+from rayga.sim._nb_manage import NEVER, clock_nb, day_roll_nb, manage_state_nb, time_exit_due_nb, trigger_nb
 from rayga.sim._nb_orders import next_flat_event_nb, orders_bar_nb, orders_due_nb, place_orders_nb
 from rayga.sim._nb_quiet import bar_return_nb, quiet_nb
 from rayga.sim.enums import CONV_DIV, DEAL_END, FILL_MARKET
@@ -131,7 +131,7 @@ def quiet_run_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, tro
 def first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders, mg, clock):
     """What happens on bar k's first tick: the rollover swap of an open position, its time exit, its
     management when it acts once a bar, then the decision of bar k - 1 (`execute_nb`: exits, then the entry;
-    then its pending orders: cancelled, or placed)."""
+    then the stop's move to its trailing level; then its pending orders: cancelled, or placed)."""
     tf_open, open_spread, m1_start, swap_units = sim[8], sim[10], sim[6], sim[18]
     bid0 = tf_open[k]
     ask0 = bid0 + open_spread[k]
@@ -157,10 +157,25 @@ def first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders, 
     execute_nb(st, acct, deals, m1_start[k], np.int64(sig), bid0, ask0, sl if np.isnan(sl_k) else sl_k,
                tp if np.isnan(tp_k) else tp_k, mg)
     flags = (sig + 1) // 4
+    if flags & (E.TRAIL // 4) and st[S.DIR] != 0.0:
+        trail_to_nb(st, orders[5][k - 1], bid0, ask0, mg)
     if flags & (E.CANCEL // 4):
         cancel_orders_nb(st)
     if flags & (E.ORDERS // 4):
         place_orders_nb(st, acct, k, bid0, ask0, orders, sl, tp, sl_bar, tp_bar, mg)
+
+
+@njit(cache=True, _nrt=False)
+def trail_to_nb(st, level, bid, ask, mg):
+    """The open position's stop to a level of the rule (`rayga.rules.Decisions.trail`) if that improves it and
+    lies below Bid (a long) / above Ask (a short); then its management trigger again (`mg`: genes)."""
+    d = st[S.DIR]
+    px = bid if d > 0 else ask
+    sl = st[S.SL]
+    if level > 0 and d * (px - level) > 0 and (sl == 0.0 or d * (level - sl) > 0):
+        st[S.SL] = level
+        if mg is not None:
+            st[S.TRIG] = trigger_nb(d, level, st[S.BE_AT], st[S.BE_SL], st[S.T_DIST], st[S.T_START], st[S.T_STEP])
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -179,20 +194,20 @@ def bar_extremes_nb(k, d, entry, base, units, pconv, sim):
 
 @njit(cache=True, _nrt=False, inline="always")
 def position_bar_nb(st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px, tp_px, trig, margin, base, units,
-                    peak, dd, rel, eq_min, trough, last, s1, s2, sn, mg, guarded, g_lo, g_hi, g_kill):
+                    peak, dd, rel, eq_min, trough, last, s1, s2, sn, mg, guarded, g_kill):
     """Bar k of an open position: settled from its extremes when nothing can happen in it, else its ticks
     walked (or its lone stop exit booked without them: `lone_exit_nb`); `trig`: the price at which its
     management acts on the ticks (0: not on the ticks); with account guards (`guarded`), the equity floor and
-    ceiling of the day and the kill switch's fraction of the peak (0: off), which a bar's extremes may reach:
-    its ticks are then walked one by one (`descend_nb`). Returns (walked: the state vector holds the position
-    and the hot figures now, peak, dd, rel, eq_min, trough)."""
+    ceiling of the day (in the state) and the kill switch's fraction of the peak (0: off), which a bar's
+    extremes may reach: its ticks are then walked one by one (`descend_nb`). Returns (walked: the state vector
+    holds the position and the hot figures now, peak, dd, rel, eq_min, trough)."""
     e_min, e_max, adverse, favour, drop = bar_extremes_nb(k, d, entry, base, units, pconv, sim)
     sl_hit = sl_px > 0 and d * (adverse - sl_px) <= 0
     tp_hit = tp_px > 0 and d * (favour - tp_px) >= 0
     so_hit = e_min * 100.0 <= so * margin
     mg_hit = trig > 0 and d * (favour - trig) >= 0
     if guarded:  # a new high inside the bar raises the kill switch's floor at most to that of its highest equity
-        mg_hit = mg_hit or e_min <= max(g_lo, g_kill * max(peak, e_max)) or e_max >= g_hi
+        mg_hit = mg_hit or e_min <= max(st[S.DAY_FLOOR], g_kill * max(peak, e_max)) or e_max >= st[S.DAY_CEIL]
     needs = sl_hit or tp_hit or so_hit or mg_hit
     drop_money = drop * units
     if not needs and e_max > peak:
@@ -249,6 +264,37 @@ def open_due_nb(k, d, due, trig, per_bar, sim):
     return d * (px - trig) >= 0
 
 
+@njit(cache=True, _nrt=False, inline="always")
+def pass_flags_nb(mg):
+    """(management once a bar, account guards: every bar of a position settled or walked on its own, no quiet
+    stretches; the kill switch's fraction of the equity peak, 0: off) of a pass."""
+    per_bar, guarded, g_kill = False, False, 0.0
+    if mg is not None:
+        per_bar = mg[S.MG_PER_BAR] != 0.0
+        guarded = mg[S.MG_EQ_GUARD] != 0.0
+        g_kill = 1.0 - mg[S.MG_KILL] / 100.0 if mg[S.MG_KILL] > 0 else 0.0
+    return per_bar, guarded, g_kill
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def orders_walk_nb(st, acct, deals, k, sim, mg, clock):
+    """Bar k of a flat account whose pending orders it may expire or trigger (`_nb_orders.orders_bar_nb`)."""
+    if mg is not None:
+        if mg[S.MG_ON] != 0.0:
+            clock_nb(st, k, clock)
+    orders_bar_nb(st, acct, deals, k, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], sim[6][k], sim[7][k], mg)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def end_of_test_nb(st, acct, deals, sim):
+    """The position still open closed at the last M1 bar's close (Bid for a long, Ask for a short)."""
+    n = len(sim[6])
+    if st[S.DIR] != 0.0 and n > 0:
+        jl = sim[7][n - 1] - 1
+        px = sim[3][jl] if st[S.DIR] > 0 else sim[3][jl] + sim[4][jl]
+        close_nb(st, acct, deals, jl, px, np.int64(DEAL_END))
+
+
 @njit(cache=True, _nrt=False)
 def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, curve, out, mg, clock):
     """Simulate one pass over all timeframe bars of `sim` (`SimData.kernel_args()`); metrics go to `out`,
@@ -263,18 +309,12 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
     their code (Numba drops each `if mg is not None:` branch before typing it: a plain batch's cold compile
     is that much shorter).
     `st` is a work array of length N_STATE. Compiled without reference counting: it allocates nothing."""
-    m1_start, m1_stop, m1_close, spread_price, swap_units = sim[6], sim[7], sim[3], sim[4], sim[18]
+    m1_start, swap_units = sim[6], sim[18]
     reset_state_nb(st, acct, mg)
     contract = acct[S.A_CONTRACT]
     so = acct[S.A_STOP_OUT]
     pconv = int(acct[S.A_PCONV])
-    per_bar = False
-    guarded = False  # account guards: every bar of a position settled or walked on its own (no quiet stretches)
-    g_kill = 0.0
-    if mg is not None:
-        per_bar = mg[S.MG_PER_BAR] != 0.0
-        guarded = mg[S.MG_EQ_GUARD] != 0.0
-        g_kill = 1.0 - mg[S.MG_KILL] / 100.0 if mg[S.MG_KILL] > 0 else 0.0
+    per_bar, guarded, g_kill = pass_flags_nb(mg)
     has_swap = acct[S.A_SWAP_LONG] != 0.0 or acct[S.A_SWAP_SHORT] != 0.0
     d, entry, sl_px, tp_px, margin, base, bal, units, trig, due = read_position_nb(st, contract, mg)
     peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
@@ -302,20 +342,13 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
             trough = peak
         walked = False
         if d != 0.0:
-            g_lo, g_hi = -np.inf, np.inf
-            if guarded:
-                g_lo, g_hi = st[S.DAY_FLOOR], st[S.DAY_CEIL]
             walked, peak, dd, rel, eq_min, trough = position_bar_nb(
                 st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px, tp_px, 0.0 if per_bar else trig,
-                margin, base, units, peak, dd, rel, eq_min, trough, last, s1, s2, sn, mg, guarded, g_lo, g_hi, g_kill)
+                margin, base, units, peak, dd, rel, eq_min, trough, last, s1, s2, sn, mg, guarded, g_kill)
         elif st[S.O_ANY] != 0.0 and orders_due_nb(st, k, sim[14], sim[15], sim[13], sim[12]):
             dd, rel = settle_nb(peak, trough, dd, rel)
             write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
-            if mg is not None:
-                if mg[S.MG_ON] != 0.0:
-                    clock_nb(st, k, clock)
-            orders_bar_nb(st, acct, deals, k, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], m1_start[k], m1_stop[k],
-                          mg)
+            orders_walk_nb(st, acct, deals, k, sim, mg, clock)
             walked = True
         if walked:
             d, entry, sl_px, tp_px, margin, base, bal, units, trig, due = read_position_nb(st, contract, mg)
@@ -335,10 +368,7 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
             k = j
     dd, rel = settle_nb(peak, trough, dd, rel)
     write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
-    if st[S.DIR] != 0.0 and n > 0:
-        jl = m1_stop[n - 1] - 1
-        px = m1_close[jl] if st[S.DIR] > 0 else m1_close[jl] + spread_price[jl]
-        close_nb(st, acct, deals, jl, px, np.int64(DEAL_END))
+    end_of_test_nb(st, acct, deals, sim)
     metrics_nb(st, acct, out)
 
 
@@ -386,4 +416,7 @@ def metrics_nb(st, acct, out):
     out[E.M_SKIPPED_DAILY_LIMIT] = st[S.SKIP_DAILY]
     out[E.M_SKIPPED_KILL_SWITCH] = st[S.SKIP_KILL]
     out[E.M_SKIPPED_LOSING_STREAK] = st[S.SKIP_STREAK]
+    out[E.M_BREAK_EVEN_TRADES] = st[S.N_BE]
+    out[E.M_TRAILED_TRADES] = st[S.N_TRAILED]
+    out[E.M_SIZED_ENTRIES] = st[S.N_SIZED]
 

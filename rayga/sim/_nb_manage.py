@@ -160,6 +160,7 @@ def lots_nb(st, acct, r_dist, pconv, mconv):
             st[S.SKIP_MINLOT] += 1
             return 0.0
         lots = acct[S.A_VOL_MIN]
+    st[S.N_SIZED] += 1  # an entry sized from the balance or margin (its margin is checked next)
     return lots
 
 
@@ -221,12 +222,13 @@ def trigger_nb(d, sl, be_at, be_sl, t_dist, t_start, t_step):
 @njit(cache=True, _nrt=False)
 def manage_nb(d, px, sl, be_at, be_sl, t_dist, t_start, t_step):
     """A tick at price px (Bid for a long, Ask for a short) at or past the trigger: break-even (once), then
-    the trailing stop. Returns (stop, break-even level: 0 once done, the next trigger). Called, not inlined: it
+    the trailing stop. Returns (stop, break-even level: 0 or -1 once done, the next trigger). Called, not inlined: it
 runs only on ticks past the trigger, and each inlined copy (four in the register walk) cost compile time."""
     if be_at > 0 and d * (px - be_at) >= 0:
-        if (sl == 0.0 or d * (be_sl - sl) > 0) and d * (px - be_sl) > 0:
+        moved = (sl == 0.0 or d * (be_sl - sl) > 0) and d * (px - be_sl) > 0
+        if moved:
             sl = be_sl
-        be_at = 0.0
+        be_at = -1.0 if moved else 0.0  # done (-1: it moved the stop, counted at the close)
     if t_dist > 0 and d * (px - t_start) >= 0:
         new = px - d * t_dist
         if sl == 0.0 or d * (new - sl) > t_step:

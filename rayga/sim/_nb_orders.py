@@ -35,7 +35,7 @@ def place_orders_nb(st, acct, k, bid, ask, orders, sl, tp, sl_bar, tp_bar, mg):
     if mg is not None:
         if st[S.MG + S.MG_ON] != 0.0 and not allowed_nb(st, acct, bid, ask):
             return
-    buy_stop, buy_limit, sell_stop, sell_limit, expiry = orders
+    buy_stop, buy_limit, sell_stop, sell_limit, expiry, _ = orders
     i = k - 1
     st[S.O_BUY_STOP] = order_level_nb(buy_stop[i], buy_stop[i] > ask)
     st[S.O_BUY_LIMIT] = order_level_nb(buy_limit[i], buy_limit[i] < ask)

@@ -65,11 +65,11 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
     eqs = np.array([dep, 0.0, 0.0, dep])
     # trades, wins, longs, shorts, no_money, stop_outs, skipped: window, spread, day, cooldown, lot, daily limit,
     # kill switch, losing streak
-    cnt = np.zeros(14)
+    cnt = np.zeros(17)  # then break-even trades, trailed trades, sized entries
     s1, s2, sn, last_eq = 0.0, 0.0, 0, dep
     # direction, entry, sl, tp, margin, lots, bar opened, R, break-even level, its stop, trailing distance, start
     # level, step (prices)
-    pos = np.zeros(13)
+    pos = np.zeros(14)  # then its stop at the opening
     # last close bar, its result, entries' day, entries that day, bar, losing streak, the server day's equity floor
     # and ceiling, the day its limits blocked, killed (kill switch), the day of the floor and ceiling
     hist = np.array([-1.0, 0.0, -1.0, 0.0, 0.0, 0.0, -np.inf, np.inf, -1.0, 0.0, -1.0])
@@ -84,16 +84,8 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
     n = len(m1_start)
     for k in range(n):
         for j in range(m1_start[k], m1_stop[k]):
-            o, h, lo, c, spr = m1_open[j], m1_high[j], m1_low[j], m1_close[j], spread_price[j]
-            if c > o:
-                low_first, last_dir = True, 1
-            elif c < o:
-                low_first, last_dir = False, -1
-            else:
-                low_first = last_dir != 1  # doji: opposite of the last non-doji bar, bull if none
-            ticks[0], ticks[3] = o, c
-            ticks[1] = lo if low_first else h
-            ticks[2] = h if low_first else lo
+            c, spr = m1_close[j], spread_price[j]
+            last_dir = _ticks(m1_open[j], m1_high[j], m1_low[j], c, last_dir, ticks)
             for t in range(4):
                 bid = ticks[t]
                 ask = bid + spr
@@ -103,10 +95,8 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
                         pend[:4] = 0.0  # expired
                     now = (tod[k], weekday[k], day[k]) if len(tod) > 0 else (0.0, 0.0, 0.0)
                     a_k = atr[k - 1] if k > 0 and len(atr) > 0 else np.nan
-                    if guarded and now[2] != hist[10]:  # a new server day: its limits from its starting balance
-                        hist[10] = now[2]
-                        hist[6] = acc[0] * (1 - mg[S.MG_DAY_LOSS] / 100) if mg[S.MG_DAY_LOSS] > 0 else -np.inf
-                        hist[7] = acc[0] * (1 + mg[S.MG_DAY_PROFIT] / 100) if mg[S.MG_DAY_PROFIT] > 0 else np.inf
+                    if guarded and now[2] != hist[10]:
+                        _new_day(now[2], acc, mg, hist)
                     flat_now = on and _bar_start(k, bid, ask, pos, pend, mg, now, acct, acc, eqs, cnt, hist)
                     if k > 0 and signal[k - 1] != 0 and not flat_now:
                         _decide(k, int(signal[k - 1]), bid, ask, sl, tp, sl_bar, tp_bar, orders, pos, pend, acct, acc,
@@ -131,13 +121,32 @@ def reference_nb(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_
         jl = m1_stop[n - 1] - 1
         px = m1_close[jl] if pos[0] > 0 else m1_close[jl] + spread_price[jl]
         _close(pos, px, np.int64(E.DEAL_END), acct, acc, eqs, cnt, hist)
-    sharpe = 0.0
-    if sn >= 2:
-        mean = s1 / sn
-        var = s2 / sn - mean * mean
-        if var > 0:
-            sharpe = max(mean / np.sqrt(var) * np.sqrt(acct[S.A_BARS_PER_YEAR]), -5.0)
-    _write(out, acc, eqs, cnt, dep, sharpe)
+    _write(out, acc, eqs, cnt, dep, _sharpe(s1, s2, sn, acct))
+
+
+@njit(cache=True)
+def _ticks(o, h, lo, c, last_dir, ticks):
+    """The four ticks of an M1 bar into `ticks`: O, L, H, C for a bull bar, O, H, L, C for a bear one, a doji
+    the opposite of the last non-doji bar's direction (bull when none); returns that direction now."""
+    if c > o:
+        low_first, last_dir = True, 1
+    elif c < o:
+        low_first, last_dir = False, -1
+    else:
+        low_first = last_dir != 1
+    ticks[0], ticks[3] = o, c
+    ticks[1] = lo if low_first else h
+    ticks[2] = h if low_first else lo
+    return last_dir
+
+
+@njit(cache=True)
+def _sharpe(s1, s2, sn, acct):
+    if sn < 2:
+        return 0.0
+    mean = s1 / sn
+    var = s2 / sn - mean * mean
+    return max(mean / np.sqrt(var) * np.sqrt(acct[S.A_BARS_PER_YEAR]), -5.0) if var > 0 else 0.0
 
 
 @njit(cache=True)
@@ -178,13 +187,22 @@ def _manage(pos, px):
     stop once the start level is reached (px - distance, if better than the stop by more than the step)."""
     d = pos[0]
     if pos[8] > 0 and d * (px - pos[8]) >= 0:
-        if (pos[2] == 0.0 or d * (pos[9] - pos[2]) > 0) and d * (px - pos[9]) > 0:
+        moved = (pos[2] == 0.0 or d * (pos[9] - pos[2]) > 0) and d * (px - pos[9]) > 0
+        if moved:
             pos[2] = pos[9]
-        pos[8] = 0.0
+        pos[8] = -1.0 if moved else 0.0
     if pos[10] > 0 and d * (px - pos[11]) >= 0:
         target = px - d * pos[10]
         if pos[2] == 0.0 or d * (target - pos[2]) > pos[12]:
             pos[2] = target
+
+
+@njit(cache=True)
+def _new_day(day, acc, mg, hist):
+    """A new server day: its loss limit's floor and profit lock's ceiling from its starting balance."""
+    hist[10] = day
+    hist[6] = acc[0] * (1 - mg[S.MG_DAY_LOSS] / 100) if mg[S.MG_DAY_LOSS] > 0 else -np.inf
+    hist[7] = acc[0] * (1 + mg[S.MG_DAY_PROFIT] / 100) if mg[S.MG_DAY_PROFIT] > 0 else np.inf
 
 
 @njit(cache=True)
@@ -244,7 +262,10 @@ def _guards(bid, ask, mg, now, acct, cnt, hist, acc, eqs):
 
 @njit(cache=True)
 def _decide(k, code, bid, ask, sl, tp, sl_bar, tp_bar, orders, pos, pend, acct, acc, eqs, cnt, mg, now, a_k, hist):
-    """Bar k - 1's decision on bar k's first tick, decoded bit by bit: exits, the entry, then the orders."""
+    """Bar k - 1's decision on bar k's first tick, decoded bit by bit: exits, the entry, the stop's move to
+    the rule's trailing level, then the orders."""
+    trail = code >= E.TRAIL - 1
+    code = code - E.TRAIL if trail else code
     cancel = code >= E.CANCEL - 1
     rest = code - E.CANCEL if cancel else code
     place = rest >= E.ORDERS - 1
@@ -263,6 +284,11 @@ def _decide(k, code, bid, ask, sl, tp, sl_bar, tp_bar, orders, pos, pend, acct, 
     tp_k = tp_bar[k - 1] if len(tp_bar) > 0 and not np.isnan(tp_bar[k - 1]) else tp
     if entry != 0 and pos[0] == 0.0 and _guards(bid, ask, mg, now, acct, cnt, hist, acc, eqs):
         _open(pos, pend, float(entry), ask if entry > 0 else bid, sl_k, tp_k, acct, acc, cnt, mg, a_k, hist, now)
+    if trail and pos[0] != 0.0:
+        level, d = orders[5][k - 1], pos[0]
+        px = bid if d > 0 else ask
+        if level > 0 and d * (px - level) > 0 and (pos[2] == 0.0 or d * (level - pos[2]) > 0):
+            pos[2] = level
     if cancel or place:
         pend[:4] = 0.0
     if place and pos[0] == 0.0 and _guards(bid, ask, mg, now, acct, cnt, hist, acc, eqs):
@@ -322,6 +348,9 @@ def _close(pos, price, reason, acct, acc, eqs, cnt, hist):
     cnt[2 if d > 0 else 3] += 1
     cnt[5] += reason == E.DEAL_STOP_OUT
     pos[0] = 0.0
+    be = pos[8] < 0.0  # what management did to the trade: its break-even's move (-1: `_manage`), a trailing move
+    cnt[14] += be
+    cnt[15] += pos[2] != pos[13] and not (be and pos[2] == pos[9])
     hist[0], hist[1] = hist[4], result
     hist[5] = hist[5] + 1 if result < 0 else 0.0
     _equity_point(eqs, acc[0])
@@ -356,7 +385,8 @@ def _size(price, r, acct, acc, mg, cnt):
         if by_risk:
             cnt[10] += 1
             return 0.0
-        return acct[S.A_VOL_MIN]
+        lots = acct[S.A_VOL_MIN]
+    cnt[16] += 1
     return lots
 
 
@@ -392,6 +422,7 @@ def _open(pos, pend, sg, price, sl, tp, acct, acc, cnt, mg, a_k, hist, now):
             pos[10] = dist
             pos[11] = price + sg * (mg[S.MG_TRAIL_START] * pt + mg[S.MG_TRAIL_START_R] * r)
             pos[12] = mg[S.MG_TRAIL_STEP] * pt
+    pos[13] = pos[2]
     if hist[2] != now[2]:
         hist[2], hist[3] = now[2], 0.0
     hist[3] += 1
@@ -433,3 +464,6 @@ def _write(out, acc, eqs, cnt, dep, sharpe):
     out[E.M_SKIPPED_DAILY_LIMIT] = cnt[11]
     out[E.M_SKIPPED_KILL_SWITCH] = cnt[12]
     out[E.M_SKIPPED_LOSING_STREAK] = cnt[13]
+    out[E.M_BREAK_EVEN_TRADES] = cnt[14]
+    out[E.M_TRAILED_TRADES] = cnt[15]
+    out[E.M_SIZED_ENTRIES] = cnt[16]

@@ -82,8 +82,14 @@ DAY_DUE = 66
 SKIP_DAILY = 67
 SKIP_KILL = 68
 SKIP_STREAK = 69
-MG = 72  # the pass's management genes (`MG_*` below), copied in at the start of a pass
-SCRATCH = 112  # first slot of a scratch area: a quiet chunk's per-bar log returns and lowest equities (on a
+# What management did (for the metrics): the position's stop at its opening; trades whose stop the break-even
+# / a trailing stop moved, entries sized from the balance or margin.
+INIT_SL = 70
+N_BE = 72
+N_TRAILED = 73
+N_SIZED = 74
+MG = 80  # the pass's management genes (`MG_*` below), copied in at the start of a pass
+SCRATCH = 120  # first slot of a scratch area: a quiet chunk's per-bar log returns and lowest equities (on a
 # 64-byte boundary of the work array)
 N_SCRATCH = 128  # 2 x _nb_quiet.CHUNK
 N_STATE = SCRATCH + N_SCRATCH

@@ -16,7 +16,7 @@ from rayga.sim._nb_loop import simulate_nb
 from rayga.sim._nb_manage import mark_closes_nb
 from rayga.sim._nb_vbt import simulate_vbt_nb
 from rayga.sim.account import AccountConfig
-from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, N_METRICS, ORDERS, STOPS_VECTORBT, M
+from rayga.sim.enums import DEAL_DTYPE, DEAL_REASONS, METRICS, N_METRICS, ORDERS, STOPS_VECTORBT, TRAIL, M
 from rayga.sim.manage import any_on, kernel_inputs
 from rayga.sim.prepared import SimData, prepare
 from rayga.strategies.base import Strategy
@@ -120,9 +120,9 @@ def per_bar(stop: float | np.ndarray, n: int, name: str) -> tuple[np.ndarray, fl
 
 
 def no_orders() -> tuple[np.ndarray, ...]:
-    """The `orders` argument of a pass without pending orders (buy stop, buy limit, sell stop, sell limit,
-    expiry: unsized)."""
-    return tuple(np.empty(0) for _ in range(5))
+    """The `orders` argument of a pass without pending orders or trailing levels (buy stop, buy limit, sell stop,
+    sell limit, expiry, trail: unsized)."""
+    return tuple(np.empty(0) for _ in range(6))
 
 
 def with_orders(signal: np.ndarray, orders: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -131,7 +131,7 @@ def with_orders(signal: np.ndarray, orders: tuple[np.ndarray, ...]) -> np.ndarra
     placed = np.zeros(len(signal), dtype=bool)
     for prices in orders[:4]:
         placed |= ~np.isnan(prices)
-    return (signal + np.where(placed, ORDERS, 0)).astype(np.int8)
+    return (signal + np.where(placed, ORDERS, 0) + np.where(np.isnan(orders[5]), 0, TRAIL)).astype(np.int8)
 
 
 def no_manage(data: SimData) -> tuple:
@@ -161,7 +161,8 @@ def run_signals(data: SimData, signal: np.ndarray, sl: float | np.ndarray = 0.0,
     """Backtest given decisions: signal[k] = +1 buy / -1 sell / 0 at the close of timeframe bar k
     (executed on the first tick of bar k + 1, with the exits and CANCEL of `rayga.rules`); SL/TP in points
     (fractions in vectorbt stop mode), or per bar: the points for an entry decided at bar k (ATR-scaled
-    stops); `orders`: per-bar buy stop, buy limit, sell stop, sell limit prices (NaN: none) and expiry in bars
+    stops); `orders`: per-bar buy stop, buy limit, sell stop, sell limit prices (NaN: none), expiry in bars and
+    (optional) the trailing level of the open position's stop
     (`rayga.rules.Decisions`); `manage`: (management vectors, clock, ATR rows) of `rayga.sim.manage.kernel_inputs`
     for this one pass (None: all off)."""
     signal = np.array(signal, dtype=np.int8)  # a copy: the closes at a time of day are marked in it
@@ -172,11 +173,15 @@ def run_signals(data: SimData, signal: np.ndarray, sl: float | np.ndarray = 0.0,
         orders = no_orders()
     else:
         orders = tuple(np.ascontiguousarray(a, dtype=np.float64) for a in orders)
-        if len(orders) != 5 or any(a.shape != (n,) for a in orders):
-            raise ConfigError(f"`orders` must be five arrays (buy stop, buy limit, sell stop, sell limit, expiry) "
+        if len(orders) == 5:
+            orders = (*orders, np.full(n, np.nan))  # no trailing level
+        if len(orders) != 6 or any(a.shape != (n,) for a in orders):
+            raise ConfigError(f"`orders` must be five or six arrays (buy stop, buy limit, sell stop, sell limit, "
+                              f"expiry[, trail]) "
                               f"of one value per timeframe bar ({n})")
         if data.acct[S.A_STOP_MODE] == STOPS_VECTORBT:
-            raise ConfigError("pending orders run under MT5's stop rules only; set stop_mode = \"mt5\" under [account]")
+            raise ConfigError("pending orders run under MT5's stop rules only (as do trailing levels); set stop_mode = "
+                              "\"mt5\" under [account]")
         signal = with_orders(signal, orders)
     deals = np.zeros(2 * int(np.count_nonzero(signal)) + 4, DEAL_DTYPE)
     out = np.zeros((1, N_METRICS))

@@ -13,6 +13,10 @@ METRICS = (
     # blocked by its loss limit or profit lock, after the kill switch, in a pause after a losing streak
     "skipped_window", "skipped_spread", "skipped_day_trades", "skipped_cooldown", "skipped_min_lot",
     "skipped_daily_limit", "skipped_kill_switch", "skipped_losing_streak",
+    # what management did: trades whose stop the break-even moved, trades whose stop a trailing stop moved
+    # (the genes' or the rule's level), entries sized from the balance or the free margin (risk %, lots per
+    # 10k, margin %)
+    "break_even_trades", "trailed_trades", "sized_entries",
 )
 M = {name: i for i, name in enumerate(METRICS)}
 # M_PROFIT, M_GROSS_PROFIT, ...: column numbers for the kernels (module attributes are constants to Numba).
@@ -51,6 +55,7 @@ EXIT_SHORT = 8
 EXIT_ALL = EXIT_LONG + EXIT_SHORT
 ORDERS = 16          # set by the batch kernel on bars whose decision places pending orders (not written by rules)
 CANCEL = 32          # cancel the pending orders
+TRAIL = 64           # set by the batch kernel on bars whose decision moves the stop to a level (`Decisions.trail`)
 DECISIONS = tuple(e + a + b + c for c in (0, CANCEL) for a in (0, EXIT_LONG) for b in (0, EXIT_SHORT)
                   for e in (SELL, 0, BUY))
 # What an entry against the open position does.

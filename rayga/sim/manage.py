@@ -108,8 +108,8 @@ _SLOTS = {"trail_points": S.MG_TRAIL_POINTS, "trail_atr": S.MG_TRAIL_ATR, "trail
           "max_day_trades": S.MG_MAX_DAY_TRADES, "cooldown_bars": S.MG_COOLDOWN,
           "cooldown_loss_only": S.MG_COOLDOWN_LOSS, "pause_losses": S.MG_PAUSE_LOSSES, "pause_bars": S.MG_PAUSE_BARS,
           "day_loss_pct": S.MG_DAY_LOSS, "day_profit_pct": S.MG_DAY_PROFIT, "kill_dd_pct": S.MG_KILL, "lots": S.MG_LOTS}
-_BOOLS = ("use_window", "use_trailing", "manage_per_bar", "max_bars_losing", "close_friday", "risk_equity", "cooldown_loss_only",
-          *(f"trade_{d}" for d in WEEKDAYS))
+_BOOLS = ("use_window", "use_trailing", "manage_per_bar", "max_bars_losing", "close_friday", "risk_equity",
+          "cooldown_loss_only", *(f"trade_{d}" for d in WEEKDAYS))
 _LIMITS = {"window_start": (0, 23), "window_end": (0, 24), "close_hour": (-1, 23), "close_minute": (0, 59),
            "atr_period": (1, 10_000), "pause_bars": (1, np.inf), "day_loss_pct": (0, 100), "kill_dd_pct": (0, 100)}
 

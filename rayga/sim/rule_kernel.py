@@ -57,11 +57,11 @@ def {batch}(sim, bars, params, sl, tp, acct, deals, curve, out, mg, clock, atr, 
         signal = rule(bars[0], bars[1], bars[2], bars[3], params[g])
         none = np.empty(0)
         if mg is None:  # no genome of the batch has a management gene on: compiled without that code
-            {simulate}(sim, signal, sl[g], tp[g], none, none, (none, none, none, none, none), acct, st, deals,
+            {simulate}(sim, signal, sl[g], tp[g], none, none, (none, none, none, none, none, none), acct, st, deals,
                        curve, out[g], None, None)
         else:
             mark_closes_nb(signal, clock[0], clock[1], mg[g])
-            {simulate}(sim, signal, sl[g], tp[g], none, none, (none, none, none, none, none), acct, st, deals,
+            {simulate}(sim, signal, sl[g], tp[g], none, none, (none, none, none, none, none, none), acct, st, deals,
                        curve, out[g], mg[g], (clock[0], clock[1], clock[2], atr[int(mg[g, MG_ATR_ROW])]))
 '''.replace("{batch}", b).replace("{simulate}", f) for b, f in (("batch_nb", "simulate_nb"),
                                                                  ("batch_vbt_nb", "simulate_vbt_nb")))
@@ -107,7 +107,7 @@ def fill_nb(a, value):
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def reset_nb(signal, sl, tp, bs, bl, ss, sll, ex, stops, orders):
+def reset_nb(signal, sl, tp, bs, bl, ss, sll, ex, tr, stops, orders):
     """A genome's fresh decision buffers (through locals: a slice assignment to a tuple's field inside a
     parallel loop is lost, Numba 0.60-0.68)."""
     fill_nb(signal, 0)
@@ -115,17 +115,19 @@ def reset_nb(signal, sl, tp, bs, bl, ss, sll, ex, stops, orders):
         fill_nb(sl, np.nan)
         fill_nb(tp, np.nan)
     if orders:
-        for a in (bs, bl, ss, sll, ex):
+        for a in (bs, bl, ss, sll, ex, tr):
             fill_nb(a, np.nan)
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def mark_orders_nb(signal, bs, bl, ss, sll):
-    """The ORDERS mark on every bar whose decision places a pending order (added: a SELL's code is negative,
-    so the decision bits are not bits of the int8)."""
+def mark_orders_nb(signal, bs, bl, ss, sll, tr):
+    """The ORDERS mark on every bar whose decision places a pending order, the TRAIL mark on every bar with a
+    trailing level (added: a SELL's code is negative, so the decision bits are not bits of the int8)."""
     for k in range(signal.shape[0]):
         if bs[k] == bs[k] or bl[k] == bl[k] or ss[k] == ss[k] or sll[k] == sll[k]:
             signal[k] += 16
+        if tr[k] == tr[k]:
+            signal[k] += 64
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -151,26 +153,26 @@ def {batch}(sim, flat, hflat, params, table, rows, first, sl, tp, stops, orders,
     n = flat[3].shape[0]
     signal = np.empty(n, np.int8)
     sl_k, tp_k = np.empty(n), np.empty(n)
-    bs, bl, ss, sll, ex = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    bs, bl, ss, sll, ex, tr = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     none = np.empty(0)
     st = np.empty(N_STATE)
     for g in range(g0, g1):
-        reset_nb(signal, sl_k, tp_k, bs, bl, ss, sll, ex, stops, orders)
-        decide_nb(flat, hflat, params[g], table, rows[g], Decisions(signal, sl_k, tp_k, bs, bl, ss, sll, ex))
+        reset_nb(signal, sl_k, tp_k, bs, bl, ss, sll, ex, tr, stops, orders)
+        decide_nb(flat, hflat, params[g], table, rows[g], Decisions(signal, sl_k, tp_k, bs, bl, ss, sll, ex, tr))
         status[g] = warm_nb(signal, first[g])
         if status[g] >= 0:
             continue
         if orders:
-            mark_orders_nb(signal, bs, bl, ss, sll)
+            mark_orders_nb(signal, bs, bl, ss, sll, tr)
         if mg is None:  # no genome of the batch has a management gene on: compiled without that code
             {simulate}(sim, signal, sl[g], tp[g], sl_k if stops else none, tp_k if stops else none,
-                       (bs, bl, ss, sll, ex) if orders else (none, none, none, none, none), acct, st, deals, curve,
-                       out[g], None, None)
+                       (bs, bl, ss, sll, ex, tr) if orders else (none, none, none, none, none, none), acct, st,
+                       deals, curve, out[g], None, None)
         else:
             mark_closes_nb(signal, clock[0], clock[1], mg[g])
             {simulate}(sim, signal, sl[g], tp[g], sl_k if stops else none, tp_k if stops else none,
-                       (bs, bl, ss, sll, ex) if orders else (none, none, none, none, none), acct, st, deals, curve,
-                       out[g], mg[g], (clock[0], clock[1], clock[2], atr[int(mg[g, MG_ATR_ROW])]))
+                       (bs, bl, ss, sll, ex, tr) if orders else (none, none, none, none, none, none), acct, st,
+                       deals, curve, out[g], mg[g], (clock[0], clock[1], clock[2], atr[int(mg[g, MG_ATR_ROW])]))
 '''.replace("{batch}", b).replace("{simulate}", f) for b, f in (("batch_nb", "simulate_nb"),
                                                                  ("batch_vbt_nb", "simulate_vbt_nb")))
 

@@ -154,7 +154,8 @@ class UserStrategy(Strategy):
         return out
 
     def pass_orders(self, data: SimData, genome: np.ndarray) -> tuple | None:
-        """The pending orders of one pass (buy stop, buy limit, sell stop, sell limit, expiry per bar), or None."""
+        """The pending orders and trailing levels of one pass (buy stop, buy limit, sell stop, sell limit, expiry,
+        trail per bar), or None."""
         if not self.writes_orders():
             return None
         dec = self.decisions(data, genome)
@@ -196,8 +197,8 @@ class UserStrategy(Strategy):
         stops = np.array([self.stops(g) for g in genomes], dtype=np.float64).reshape(len(genomes), 2)
         sl, tp = np.ascontiguousarray(stops[:, 0]), np.ascontiguousarray(stops[:, 1])
         if self.writes_orders() and data.acct[S.A_STOP_MODE] == STOPS_VECTORBT:
-            raise ConfigError(f"strategy {self.name} places pending orders, which run under MT5's stop rules only; "
-                              f"set stop_mode = \"mt5\" under [account]")
+            raise ConfigError(f"strategy {self.name} places pending orders or trailing levels, which run under MT5's "
+                              f"stop rules only; set stop_mode = \"mt5\" under [account]")
         manage = batch_inputs(kernel_inputs(data, self.param_names, genomes))
         try:
             if type(self).rule is not None:
@@ -265,7 +266,8 @@ def _touches(func: object, attrs: set[str], seen: set | None = None) -> bool:
     return False
 
 
-ORDER_FIELDS = ("buy_stop", "buy_limit", "sell_stop", "sell_limit", "expiry")  # rayga.rules.Decisions
+# rayga.rules.Decisions: the pending orders and the trailing level (the kernels take them as one tuple)
+ORDER_FIELDS = ("buy_stop", "buy_limit", "sell_stop", "sell_limit", "expiry", "trail")
 USER_MODULE = "rayga_user_"
 
 

@@ -30,7 +30,9 @@ def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop
     a buy stop, buy limit, sell stop and sell limit its decision places (NaN: none) and their life in bars
     (NaN: until filled or replaced): placed after the exits and the entry if no position is open, replacing
     the pending ones, one-cancels-other, triggered on the ticks (buys on Ask, sells on Bid) and filled at
-    their price; any position opening cancels them."""
+    their price; any position opening cancels them. A sixth array of `orders`: a level per bar the open
+    position's stop moves to after the bar's exits and entry, if that improves it and lies on the safe side of
+    the price (below Bid for a long, above Ask for a short)."""
     units = lots * contract
     s = dict(bal=deposit, eq_peak=deposit, eq_dd=0.0, eq_rel=0.0, eq_min=deposit, bal_peak=deposit, bal_dd=0.0,
              bal_rel=0.0, bal_min=deposit, gp=0.0, gl=0.0, trades=0, deals=0, wins=0, longs=0, shorts=0,
@@ -142,7 +144,8 @@ def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop
         if pending.get("expiry") is not None and k >= pending["expiry"]:
             pending.clear()
         placing = k > 0 and orders is not None and any(not math.isnan(orders[i][k - 1]) for i in range(4))
-        if k > 0 and (signal[k - 1] != 0 or placing):
+        trailing = k > 0 and orders is not None and len(orders) > 5 and not math.isnan(orders[5][k - 1])
+        if k > 0 and (signal[k - 1] != 0 or placing or trailing):
             code = int(signal[k - 1])
             cancel = code >= 31
             code -= 32 * cancel
@@ -158,6 +161,11 @@ def simulate(m1_open, m1_high, m1_low, m1_close, spread_price, m1_start, m1_stop
                     d = 0
             if d and not pos:
                 open_(j0, d, ask0 if d > 0 else bid0, *stops_of(k - 1))
+            if trailing and pos:
+                level, d = orders[5][k - 1], pos["dir"]
+                px = bid0 if d > 0 else ask0
+                if level > 0 and d * (px - level) > 0 and (pos["sl"] == 0 or d * (level - pos["sl"]) > 0):
+                    pos["sl"] = level
             if cancel:
                 pending.clear()
             if placing:

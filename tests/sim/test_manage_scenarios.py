@@ -12,7 +12,7 @@ from rayga.data.market import MarketData
 from rayga.data.symbols import symbol_spec
 from rayga.sim._nb_reference import reference_nb
 from rayga.sim.account import AccountConfig
-from rayga.sim.engine import flat_manage, no_orders, run_signals
+from rayga.sim.engine import flat_manage, no_orders, run_signals, with_orders
 from rayga.sim.enums import BUY, EXIT_LONG, METRICS, N_METRICS, SELL
 from rayga.sim.manage import MANAGE_PARAMS, NAMES, kernel_inputs
 from rayga.sim.prepared import prepare
@@ -32,18 +32,25 @@ def bars(rows: list[tuple[float, float, float, float]], spread: float = 0.0, sym
     return MarketData(symbol_spec(symbol), m1, "M1")
 
 
-def run(md: MarketData, signal: list[int], genes: dict, sl: float = 0.0, tp: float = 0.0, **account):  # noqa: ANN003
-    """(metrics, deals as (bar, type, entry, reason, price, lots)) of one pass, equal to the per-tick reference."""
+def run(md: MarketData, signal: list[int], genes: dict, sl: float = 0.0, tp: float = 0.0, trail: dict | None = None,
+        **account):  # noqa: ANN003
+    """(metrics, deals as (bar, type, entry, reason, price, lots)) of one pass, equal to the per-tick reference;
+    `trail`: the rule's trailing levels, {bar: price}."""
     acc = AccountConfig(**{"spread_points": 0.0, **account})
     data = prepare(md, acc)
     genome = np.array([[{**DEFAULTS, **genes}[n] for n in NAMES]])
     manage = kernel_inputs(data, NAMES, genome)
     sig = np.array(signal, dtype=np.int8)
-    res = run_signals(data, sig, sl, tp, manage=manage)
+    orders = None
+    if trail is not None:
+        levels = np.full(len(sig), np.nan)
+        levels[list(trail)] = list(trail.values())
+        orders = (*(np.full(len(sig), np.nan) for _ in range(5)), levels)
+    res = run_signals(data, sig, sl, tp, orders, manage=manage)
     ref = np.zeros(N_METRICS)
     reference_nb(data.m1_open, data.m1_high, data.m1_low, data.m1_close, data.spread_price, data.m1_start,
-                 data.m1_stop, sig, sl, tp, np.empty(0), np.empty(0), no_orders(), data.acct, ref,
-                 *flat_manage(data, manage))
+                 data.m1_stop, sig if orders is None else with_orders(sig, orders), sl, tp, np.empty(0), np.empty(0),
+                 no_orders() if orders is None else orders, data.acct, ref, *flat_manage(data, manage))
     for i, name in enumerate(METRICS):
         if name != "complex_criterion":
             assert res.metrics[name] == pytest.approx(ref[i], rel=1e-9, abs=1e-7), name
@@ -62,8 +69,9 @@ LAST = (1.1020, 1.1020, 1.1020, 1.1020)
 def test_a_trailing_stop_moves_on_the_ticks_of_a_bull_then_a_bear_bar():
     # bar 1: O 1.1000 -> stop 1.0985 (150 behind); L 1.0990 holds; H 1.1050 -> 1.1035; C 1.1045 (1.1030: no move)
     # bar 2 (bear): O 1.1045; H 1.1060 -> 1.1045; L 1.1000 hits it: out at 1.1045, +450 points = $450
-    _, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"trail_points": 150})
+    m, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"trail_points": 150})
     assert deals == [(1, "buy", "in", "signal", 1.1, 1.0), (2, "sell", "out", "sl", 1.1045, 1.0)]
+    assert m["trailed_trades"] == 1 and m["break_even_trades"] == 0 and m["sized_entries"] == 0
 
 
 def test_on_a_bull_bar_the_low_comes_before_the_high_that_would_have_moved_the_stop():
@@ -105,6 +113,7 @@ def test_break_even_moves_the_stop_once_with_its_lock():
     # +30 points reached by bar 1's H: the stop goes to the entry + 5 points (1.10005); bar 2 (bull) L hits it
     m, deals = run(bars([LAST, BULL_1, BULL_2, LAST]), [BUY, 0, 0, 0], {"be_points": 30, "be_lock": 5}, sl=200)
     assert deals[-1] == (2, "sell", "out", "sl", 1.10005, 1.0) and m["profit"] == pytest.approx(5.0)
+    assert m["break_even_trades"] == 1 and m["trailed_trades"] == 0  # the break-even's move is not a trailing one
 
 
 def test_max_bars_held_closes_on_the_first_tick_after_them():
@@ -131,8 +140,8 @@ def test_take_profit_in_r():
 @pytest.mark.parametrize("risk, lots", [(1.0, 5.0), (0.37, 1.85), (0.3333, 1.66)])
 def test_risk_sizing_over_the_stop_rounds_down_to_the_volume_step(risk, lots):
     # 200 points at $1 a point per lot: $200 a lot; 1 % of $100,000 = $1,000 -> 5 lots; 0.3333 % -> 1.6665 -> 1.66
-    _, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"risk_pct": risk}, sl=200)
-    assert deals[0][5] == pytest.approx(lots)
+    m, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"risk_pct": risk}, sl=200)
+    assert deals[0][5] == pytest.approx(lots) and m["sized_entries"] == 1
 
 
 def test_risk_sizing_of_usdjpy_on_a_usd_account_converts_at_the_entry_price():
@@ -238,3 +247,21 @@ def test_fixed_lots_and_the_switches_of_the_window_and_the_trailing_stop():
     assert len(deals) == 2 and m["skipped_window"] == 0
     _, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"trail_points": 150, "use_trailing": 0})
     assert deals[-1][3] == "end_of_test"  # the trailing stop of the first scenario, switched off
+
+
+def test_trailing_to_the_rules_level_moves_the_stop_on_the_next_bars_first_tick():
+    # a long at 1.1000 (bar 1's open) with a 100-point stop (1.0990); bar 1's rule sets the level 1.1005: on bar
+    # 2's first tick
+    # (Bid 1.1012) the stop moves there; bar 2 (bear: O H L C) falls to 1.1004: out at 1.1005, +50 points
+    rows = [flat(1.1000), (1.1000, 1.1010, 1.1000, 1.1010), (1.1012, 1.1015, 1.1004, 1.1008), flat(1.1008)]
+    m, deals = run(bars(rows), [BUY, 0, 0, 0], {}, sl=100, trail={1: 1.1005})
+    assert deals == [(1, "buy", "in", "signal", 1.1, 1.0), (2, "sell", "out", "sl", 1.1005, 1.0)]
+    assert m["profit"] == pytest.approx(50.0)
+    # a level above Bid (MT5 refuses a long's stop there) or below the stop does not move it
+    for level in (1.1020, 1.0980):
+        _, deals = run(bars(rows), [BUY, 0, 0, 0], {}, sl=100, trail={1: level})
+        assert deals[-1][3] == "end_of_test"
+    # with the trailing genes too, each moves the stop only towards profit: 30 points behind bar 1's high is
+    # 1.1007, above the level (no move), then bar 2's open and high take it to 1.1012, where its low exits
+    _, deals = run(bars(rows), [BUY, 0, 0, 0], {"trail_points": 30}, sl=100, trail={1: 1.1005})
+    assert deals[-1] == (2, "sell", "out", "sl", 1.1012, 1.0)

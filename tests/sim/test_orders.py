@@ -71,6 +71,10 @@ def random_orders(rng, close, point, share):  # noqa: ANN001, ANN201
         dist = rng.integers(-5, 40, n) * point
         out.append(np.where(at & (rng.random(n) < 0.6), close + sign * dist, NAN))
     out.append(np.where(rng.random(n) < 0.3, NAN, rng.integers(1, 13, n).astype(float)))
+    # trailing levels (`Decisions.trail`) at a `share` of the bars, 5..60 points below or above the close: the
+    # open position's stop moves there when that improves it and lies on the safe side of the price
+    side = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    out.append(np.where(rng.random(n) < share, close + side * rng.integers(5, 60, n) * point, NAN))
     return tuple(np.ascontiguousarray(a) for a in out)
 
 
@@ -103,6 +107,8 @@ def test_random_decisions_and_pending_orders_equal_both_references(seed):
     assert_same(batch, ref, "batch")
     assert_same(compiled_reference(data, signal, sl, tp, sl_bar, tp_bar, orders), ref, "compiled reference")
     assert sum(d[3] == "order" for d in deals) >= 5, "orders fill"
+    untrailed, _ = kernel(data, signal, sl, tp, sl_bar, tp_bar, (*orders[:5], np.full(len(signal), NAN)))
+    assert untrailed != got, "the trailing levels move stops"
 
 
 # --- hand-built scenarios: M1 bars (the timeframe), prices of EURUSD, spread 10 points = 0.0001 ----------------
@@ -128,7 +134,7 @@ def run(md, signal=None, tp=0.0, **orders):  # noqa: ANN001, ANN003, ANN201
     n = len(data.tf_close)
     signal = np.zeros(n, np.int8) if signal is None else np.array(signal, dtype=np.int8)
     arrays = []
-    for kind in ("buy_stop", "buy_limit", "sell_stop", "sell_limit", "expiry"):
+    for kind in ("buy_stop", "buy_limit", "sell_stop", "sell_limit", "expiry", "trail"):
         a = np.full(n, NAN)
         for k, v in orders.get(kind, {}).items():
             a[k] = v
@@ -321,3 +327,73 @@ def test_the_range_breakout_example_backtests_from_the_cli_with_one_cancels_othe
     assert set(ins["reason"]) == {"order"} and {"sl", "tp"} <= set(deals["reason"])
     days = pd.to_datetime(ins["time"]).dt.tz_convert("Etc/GMT-2").dt.date  # at most one fill a day: the OCO
     assert days.value_counts().max() == 1
+
+
+CHANNEL_RULE = """
+import numpy as np
+from numba import njit
+
+from rayga.rules import BUY, SELL, sma_nb
+from rayga.strategies.base import Param
+from rayga.strategies.user import UserStrategy
+
+
+@njit(cache=True)
+def channel_trail(bars, p, out):
+    fast, slow = sma_nb(bars.close, int(p.fast)), sma_nb(bars.close, int(p.slow))
+    n = int(p.channel)
+    for k in range(max(n, 1), bars.close.shape[0]):
+        if np.isnan(slow[k - 1]):
+            continue
+        if fast[k] > slow[k] and fast[k - 1] <= slow[k - 1]:
+            out.signal[k] = BUY
+        elif fast[k] < slow[k] and fast[k - 1] >= slow[k - 1]:
+            out.signal[k] = SELL
+        if n > 0:  # the stop follows the channel's far side: a long's at its low, a short's at its high
+            out.trail[k] = bars.low[k - n + 1:k + 1].min() if fast[k] > slow[k] else bars.high[k - n + 1:k + 1].max()
+
+
+class ChannelTrail(UserStrategy):
+    name = "channel_trail"
+    params = (Param("fast", "int", 10, 4, 2, 30), Param("slow", "int", 40, 20, 10, 120),
+              Param("channel", "int", 8, 0, 2, 20), Param("sl_points", "float", 300, 0, 100, 900))
+    rule = channel_trail
+"""
+
+
+def test_a_rules_trailing_level_through_the_batch_kernel_equals_the_reference_in_any_split(tmp_path):
+    import pandas as pd
+
+    from rayga.data.load import load_market_data
+    from rayga.sim.engine import backtest, evaluate
+    from rayga.strategies.registry import get_strategy
+
+    (tmp_path / "channel.py").write_text(CHANNEL_RULE)
+    strategy = get_strategy(f"{tmp_path / 'channel.py'}:ChannelTrail")
+    assert strategy.writes_orders() and not strategy.writes_stops()
+    md = load_market_data("synthetic", "EURUSD", "2022-01-03", "2022-04-01", "M15")
+    account = AccountConfig()
+    data = prepare(md, account)
+    rng = np.random.default_rng(9)
+    n = 60
+    genomes = np.column_stack([rng.integers(3, 15, n), rng.integers(20, 80, n), rng.integers(0, 21, n),
+                               rng.choice([0.0, 200.0, 600.0], n)]).astype(np.float64)
+    table = evaluate(data, strategy, genomes)
+    parts = [evaluate(data, strategy, genomes[i:i + 23]) for i in range(0, n, 23)]
+    pd.testing.assert_frame_equal(table, pd.concat(parts, ignore_index=True), check_exact=True)
+    moved = 0
+    for i, genome in enumerate(genomes):
+        dec = strategy.decisions(data, genome)
+        orders = strategy.pass_orders(data, genome)
+        sl, tp = strategy.pass_stops(data, genome)
+        ref = compiled_reference(data, dec.signal, sl, tp, np.empty(0), np.empty(0), orders)
+        assert_same(table.iloc[i].to_dict(), ref, f"genome {i}")
+        if i < 4:  # the single pass with deals, and the slow Python reference, deal by deal
+            deals = backtest(md, strategy, genome, account, data).deals
+            _, py_deals = python_reference(data, account, dec.signal, sl, tp, np.empty(0), np.empty(0), orders)
+            assert [(int(r.m1_index), r.reason) for r in deals.itertuples()] == [(d[0], d[3]) for d in py_deals]
+        if genome[2] > 0:
+            still = compiled_reference(data, dec.signal, sl, tp, np.empty(0), np.empty(0),
+                                       (*orders[:5], np.full(len(dec.signal), NAN)))
+            moved += still != ref
+    assert moved >= 0.9 * np.count_nonzero(genomes[:, 2])  # the channel changes nearly every pass it is on in
