@@ -161,3 +161,47 @@ def test_run_report_renders_in_chromium(made):
 def test_backtest_report_renders_in_chromium(made):
     _, _, tmp = made
     check_page(tmp / "bt" / "report.html", ["equity", "trades"], None)
+
+
+def test_the_guard_counters_show_in_the_reports_table_in_chromium(tmp_path):
+    """A run with management genes (an entry window, a max spread, a cooldown): its report's MT5 table has
+    the refusals' columns after the parameters, each cell the pass's count in results.parquet."""
+    from playwright.sync_api import sync_playwright
+
+    cfg = tmp_path / "managed.toml"
+    cfg.write_text("\n".join([
+        "[data]", 'source = "synthetic"', "start = 2022-01-03", "end = 2022-03-01", 'timeframe = "M15"',
+        "[strategy]", 'name = "ma_cross"', "[strategy.params]", "fast = {start = 4, step = 4, stop = 16}",
+        "slow = {start = 30, step = 15, stop = 60}", "sl_points = 200", "window_start = 7", "window_end = 20",
+        "cooldown_bars = {start = 0, step = 4, stop = 8}", "[optimization]", 'mode = "complete"', ""]))
+    out = tmp_path / "runs"
+    assert main(["optimize", str(cfg), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    (run_dir,) = [p for p in out.iterdir() if p.is_dir()]
+    results = pd.read_parquet(run_dir / "results.parquet").set_index("pass")
+    assert (results["skipped_window"] > 0).all() and (results["skipped_cooldown"] > 0).any()
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+            page.goto((run_dir / "report.html").as_uri())
+            page.wait_for_selector("#results table.results tbody tr")
+            table = page.evaluate("""() => {
+                const t = document.querySelector('#results table.results');
+                return {head: Array.from(t.querySelectorAll('thead th')).map(th => th.textContent.trim()),
+                        rows: Array.from(t.querySelectorAll('tbody tr')).map(
+                            tr => Array.from(tr.children).map(td => td.textContent.trim()))};
+            }""")
+        finally:
+            browser.close()
+    assert not errors, errors
+    head = table["head"]
+    assert head.index("Skipped: window") > head.index("cooldown_bars")  # after the parameters
+    assert "Skipped: cooldown" in head and "Skipped: spread" not in head  # shown where some pass has one
+    assert len(table["rows"]) == min(TABLE_ROWS, len(results))
+    for row in table["rows"]:
+        cells = dict(zip(head, row, strict=True))
+        stored = results.loc[int(cells["Pass"])]
+        assert float(cells["Skipped: window"].replace(",", "")) == stored["skipped_window"]
+        assert float(cells["Skipped: cooldown"].replace(",", "")) == stored["skipped_cooldown"]

@@ -265,3 +265,41 @@ def test_trailing_to_the_rules_level_moves_the_stop_on_the_next_bars_first_tick(
     # 1.1007, above the level (no move), then bar 2's open and high take it to 1.1012, where its low exits
     _, deals = run(bars(rows), [BUY, 0, 0, 0], {"trail_points": 30}, sl=100, trail={1: 1.1005})
     assert deals[-1] == (2, "sell", "out", "sl", 1.1012, 1.0)
+
+
+def test_trailing_in_atrs_of_the_bar_before_the_entry():
+    # ATR(1) of bar 1 = its true range, 1.1030 - 1.1015 = 150 points; the long opened on bar 2 (1.1000) trails 1
+    # ATR = 150 points behind: the path of the first scenario, a bar later (out at 1.1045 on bar 3)
+    rows = [LAST, (1.1020, 1.1030, 1.1015, 1.1020), BULL_1, BEAR_2, LAST]
+    m, deals = run(bars(rows), [0, BUY, 0, 0, 0], {"trail_atr": 1.0, "atr_period": 1})
+    assert deals == [(2, "buy", "in", "signal", 1.1, 1.0), (3, "sell", "out", "sl", 1.1045, 1.0)]
+    _, deals = run(bars(rows), [0, BUY, 0, 0, 0], {"trail_atr": 2.0, "atr_period": 1})  # 300 behind: 1.1030 ..
+    assert deals[-1] == (3, "sell", "out", "sl", 1.103, 1.0)  # .. moved at bar 3's high 1.1060, hit by its low
+
+
+def test_sizing_by_a_share_of_the_free_margin():
+    # 10 % of $100,000 free = $10,000 of margin; a lot of EURUSD at 1.1000 and 1:100 needs $1,100: 9.0909 -> 9.09
+    _, deals = run(bars([LAST, BULL_1, BEAR_2, LAST]), [BUY, 0, 0, 0], {"margin_pct": 10})
+    assert deals[0][5] == pytest.approx(9.09)
+
+
+def test_the_close_time_on_fridays_only():
+    # 2022-01-07 is a Friday: from 21:00 the account is flat; on Monday 2022-01-10 the same hour changes nothing
+    rows = [LAST, BULL_1, BULL_2, LAST, LAST]
+    genes = {"close_hour": 21, "close_friday": 1}
+    _, deals = run(bars(rows, start="2022-01-07T20:58"), [BUY, 0, 0, 0, 0], genes)
+    assert deals[-1] == (2, "sell", "out", "exit", 1.1045, 1.0)  # bar 2 opens at 21:00
+    _, deals = run(bars(rows, start="2022-01-10T20:58"), [BUY, 0, 0, 0, 0], genes)
+    assert deals[-1][3] == "end_of_test"
+
+
+def test_a_cooldown_after_losing_trades_only():
+    # a win closed at bar 2, a loss at bar 4: with cooldown_loss_only the buy right after the win opens, the one
+    # right after the loss (1 bar later: within the 2-bar cooldown) is refused
+    rows = [flat(1.1000), flat(1.1000), flat(1.1010), flat(1.1010), flat(1.1000), flat(1.1000), flat(1.1000)]
+    signal = [BUY, EXIT_LONG, BUY, EXIT_LONG, BUY, 0, 0]
+    m, deals = run(bars(rows), signal, {"cooldown_bars": 2, "cooldown_loss_only": 1})
+    assert [d[:3] for d in deals] == [(1, "buy", "in"), (2, "sell", "out"), (3, "buy", "in"), (4, "sell", "out")]
+    assert m["skipped_cooldown"] == 1
+    m, deals = run(bars(rows), signal, {"cooldown_bars": 2})  # after any close: the buy after the win is refused,
+    assert [d[:3] for d in deals][2] == (5, "buy", "in") and m["skipped_cooldown"] == 1  # bar 5's (3 bars on) opens
