@@ -263,7 +263,7 @@ MANAGED_ACTS = {"trailing": "trailed_trades", "break-even": "break_even_trades",
 
 
 def managed_figures(data, genomes: np.ndarray, repeats: int) -> dict[str, float]:  # noqa: ANN001 - a SimData
-    """The standard unit's genomes (every one with a stop) with trailing, break-even, an entry window and risk
+    """The standard unit's genomes (every one with a stop, none with a take profit within 1R) with trailing, break-even, an entry window and risk
     sizing on: passes/s on one thread, the share of passes where each feature acts (its count in the pass's
     metrics: `MANAGED_ACTS`), and the share whose deals it changes (its genes reset: a break-even the trailing
     stop overtakes at once acts without changing a deal)."""
@@ -276,6 +276,9 @@ def managed_figures(data, genomes: np.ndarray, repeats: int) -> dict[str, float]
     strategy = MACross().with_management(MANAGED)
     genomes = genomes.copy()
     genomes[:, 2] = np.where(genomes[:, 2] > 0, genomes[:, 2], 300.0)  # R needs a stop
+    # a take profit within 1R would close every trade before the trailing stop and the break-even start (a
+    # quarter of the standard unit's genomes): those passes exit by the trailing stop instead
+    genomes[:, 3] = np.where(genomes[:, 3] > genomes[:, 2], genomes[:, 3], 0.0)
     rows = np.array([[*g, *(MANAGED[n] for n in strategy.param_names[4:])] for g in genomes])
     figures = {}
     threads = numba.get_num_threads()
