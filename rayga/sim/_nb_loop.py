@@ -118,13 +118,14 @@ def quiet_run_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, tro
     the nearer of the take profit and the management trigger (in d x price), `n` the stretch's last bar + 1."""
     (m1_open, m1_high, m1_low, m1_close, spread_price, low_first, m1_start, m1_stop, tf_open, tf_close,
      open_spread, close_ask, tf_high, tf_low, ask_high, ask_low, long_drop, short_drop, _) = sim
-    if d > 0:
-        return quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough, eq_min, last, s1, s2,
-                        sn, signal, swap_units, has_swap, tf_low, tf_high, tf_close, curve, scratch,
-                        (tf_open, open_spread, long_drop, m1_start, ask_high, ask_low, close_ask, short_drop))
+    if d > 0:  # the side's arrays chosen first: one inlined copy of the stretch
+        adv, fav, px, pre = tf_low, tf_high, tf_close, (tf_open, open_spread, long_drop, m1_start, ask_high, ask_low,
+                                                       close_ask, short_drop)
+    else:
+        adv, fav, px, pre = ask_high, ask_low, close_ask, (tf_open, open_spread, short_drop, m1_start, tf_low,
+                                                          tf_high, tf_close, long_drop)
     return quiet_nb(k, n, d, entry, base, units, sl_px, tp_px, so_margin, peak, trough, eq_min, last, s1, s2, sn,
-                    signal, swap_units, has_swap, ask_high, ask_low, close_ask, curve, scratch,
-                    (tf_open, open_spread, short_drop, m1_start, tf_low, tf_high, tf_close, long_drop))
+                    signal, swap_units, has_swap, adv, fav, px, curve, scratch, pre)
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -157,12 +158,13 @@ def first_tick_nb(st, acct, deals, k, sig, sim, sl, tp, sl_bar, tp_bar, orders, 
     execute_nb(st, acct, deals, m1_start[k], np.int64(sig), bid0, ask0, sl if np.isnan(sl_k) else sl_k,
                tp if np.isnan(tp_k) else tp_k, mg)
     flags = (sig + 1) // 4
-    if flags & (E.TRAIL // 4) and st[S.DIR] != 0.0:
-        trail_to_nb(st, orders[5][k - 1], bid0, ask0, mg)
     if flags & (E.CANCEL // 4):
         cancel_orders_nb(st)
-    if flags & (E.ORDERS // 4):
-        place_orders_nb(st, acct, k, bid0, ask0, orders, sl, tp, sl_bar, tp_bar, mg)
+    if orders is not None:  # None: a rule that places no orders and supplies no trailing level
+        if flags & (E.TRAIL // 4) and st[S.DIR] != 0.0:
+            trail_to_nb(st, orders[5][k - 1], bid0, ask0, mg)
+        if flags & (E.ORDERS // 4):
+            place_orders_nb(st, acct, k, bid0, ask0, orders, sl, tp, sl_bar, tp_bar, mg)
 
 
 @njit(cache=True, _nrt=False)
@@ -276,16 +278,17 @@ def pass_flags_nb(mg):
     return per_bar, guarded, g_kill
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@njit(cache=True, _nrt=False)
 def orders_walk_nb(st, acct, deals, k, sim, mg, clock):
-    """Bar k of a flat account whose pending orders it may expire or trigger (`_nb_orders.orders_bar_nb`)."""
+    """Bar k of a flat account whose pending orders it may expire or trigger (`_nb_orders.orders_bar_nb`).
+    Called, not inlined (as `end_of_test_nb`): a rare path, compiled once outside the bar loop."""
     if mg is not None:
         if mg[S.MG_ON] != 0.0:
             clock_nb(st, k, clock)
     orders_bar_nb(st, acct, deals, k, sim[0], sim[1], sim[2], sim[3], sim[4], sim[5], sim[6][k], sim[7][k], mg)
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@njit(cache=True, _nrt=False)
 def end_of_test_nb(st, acct, deals, sim):
     """The position still open closed at the last M1 bar's close (Bid for a long, Ask for a short)."""
     n = len(sim[6])
@@ -301,7 +304,8 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
     deals to `deals` (if sized), the equity at each bar's close to `curve` (if sized: a report's equity curve;
     empty in batches). `signal` holds each bar's decision (`enums`: +1 / -1 entries plus EXIT_LONG / EXIT_SHORT
     exits, ORDERS and CANCEL for pending orders, whose prices and expiry are the arrays of `orders`, sized
-    only where a rule places them). SL/TP are `sl`/`tp` points for every entry, or, where `sl_bar`/`tp_bar`
+    only where a rule places them; `orders` None for a rule that never places one nor trails to its own level:
+    compiled without that code). SL/TP are `sl`/`tp` points for every entry, or, where `sl_bar`/`tp_bar`
     are sized, the points given for the decision bar of each entry (NaN there: `sl`/`tp`). `mg`: the pass's
     management genes (`_nb_state.MG_*`), `clock`: (server minute of the day, weekday, day number, ATR) per bar
     (empty arrays when no gene is on; the closes at a time of day are marked in `signal` by the caller:
@@ -345,11 +349,12 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
             walked, peak, dd, rel, eq_min, trough = position_bar_nb(
                 st, acct, deals, k, sim, settled, pconv, so, d, entry, sl_px, tp_px, 0.0 if per_bar else trig,
                 margin, base, units, peak, dd, rel, eq_min, trough, last, s1, s2, sn, mg, guarded, g_kill)
-        elif st[S.O_ANY] != 0.0 and orders_due_nb(st, k, sim[14], sim[15], sim[13], sim[12]):
-            dd, rel = settle_nb(peak, trough, dd, rel)
-            write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
-            orders_walk_nb(st, acct, deals, k, sim, mg, clock)
-            walked = True
+        elif orders is not None:
+            if st[S.O_ANY] != 0.0 and orders_due_nb(st, k, sim[14], sim[15], sim[13], sim[12]):
+                dd, rel = settle_nb(peak, trough, dd, rel)
+                write_hot_nb(st, peak, dd, rel, eq_min, last, s1, s2, sn)
+                orders_walk_nb(st, acct, deals, k, sim, mg, clock)
+                walked = True
         if walked:
             d, entry, sl_px, tp_px, margin, base, bal, units, trig, due = read_position_nb(st, contract, mg)
             peak, dd, rel, eq_min, last, s1, s2, sn = read_hot_nb(st)
@@ -361,8 +366,11 @@ def simulate_nb(sim, signal, sl, tp, sl_bar, tp_bar, orders, acct, st, deals, cu
             curve[k] = eq
         k += 1
         if d == 0.0:  # flat: nothing moves the equity (no floating profit, no swap) until the next event
-            j = next_decision_nb(signal, k, n) if st[S.O_ANY] == 0.0 else next_flat_event_nb(
-                st, signal, k, n, sim[14], sim[15], sim[13], sim[12])
+            if orders is None:
+                j = next_decision_nb(signal, k, n)
+            else:
+                j = next_decision_nb(signal, k, n) if st[S.O_ANY] == 0.0 else next_flat_event_nb(
+                    st, signal, k, n, sim[14], sim[15], sim[13], sim[12])
             if len(curve) > 0:
                 curve[k:j] = bal
             k = j

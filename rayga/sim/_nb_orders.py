@@ -9,12 +9,25 @@ cancels them (`_nb.open_nb`). A bar may trigger one only where its Ask or Bid ex
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 from rayga.sim import _nb_state as S
 from rayga.sim._nb import cancel_orders_nb, descend_nb, open_nb, tick_nb, tick_price_nb
 from rayga.sim._nb_manage import allowed_nb
 from rayga.sim.enums import DEAL_ORDER
+
+
+def order_arrays(orders, bs, bl, ss, sll, ex, tr):  # noqa: ARG001 - typed below, per `orders`
+    """The pending orders and trailing levels a rule's batch passes to the simulation: None for a rule that
+    writes none (`orders` None: the simulation is then compiled without their code), else the six arrays."""
+
+
+@overload(order_arrays)
+def _order_arrays(orders, bs, bl, ss, sll, ex, tr):
+    if isinstance(orders, types.NoneType):
+        return lambda orders, bs, bl, ss, sll, ex, tr: None
+    return lambda orders, bs, bl, ss, sll, ex, tr: (bs, bl, ss, sll, ex, tr)
 
 
 @njit(cache=True, _nrt=False, inline="always")

@@ -169,9 +169,7 @@ def run_signals(data: SimData, signal: np.ndarray, sl: float | np.ndarray = 0.0,
     n = len(data.m1_start)
     if len(signal) != n:
         raise ConfigError(f"signal has {len(signal)} values; the data has {n} timeframe bars")
-    if orders is None:
-        orders = no_orders()
-    else:
+    if orders is not None:  # None: the simulation compiled without pending orders (as a batch of such rules)
         orders = tuple(np.ascontiguousarray(a, dtype=np.float64) for a in orders)
         if len(orders) == 5:
             orders = (*orders, np.full(n, np.nan))  # no trailing level

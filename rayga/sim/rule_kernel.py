@@ -57,12 +57,11 @@ def {batch}(sim, bars, params, sl, tp, acct, deals, curve, out, mg, clock, atr, 
         signal = rule(bars[0], bars[1], bars[2], bars[3], params[g])
         none = np.empty(0)
         if mg is None:  # no genome of the batch has a management gene on: compiled without that code
-            {simulate}(sim, signal, sl[g], tp[g], none, none, (none, none, none, none, none, none), acct, st, deals,
-                       curve, out[g], None, None)
+            {simulate}(sim, signal, sl[g], tp[g], none, none, None, acct, st, deals, curve, out[g], None, None)
         else:
             mark_closes_nb(signal, clock[0], clock[1], mg[g])
-            {simulate}(sim, signal, sl[g], tp[g], none, none, (none, none, none, none, none, none), acct, st, deals,
-                       curve, out[g], mg[g], (clock[0], clock[1], clock[2], atr[int(mg[g, MG_ATR_ROW])]))
+            {simulate}(sim, signal, sl[g], tp[g], none, none, None, acct, st, deals, curve, out[g], mg[g],
+                       (clock[0], clock[1], clock[2], atr[int(mg[g, MG_ATR_ROW])]))
 '''.replace("{batch}", b).replace("{simulate}", f) for b, f in (("batch_nb", "simulate_nb"),
                                                                  ("batch_vbt_nb", "simulate_vbt_nb")))
 
@@ -76,6 +75,7 @@ from numba import njit
 from rayga.rules import Bars, Decisions, Higher
 from rayga.sim._nb_loop import simulate_nb
 from rayga.sim._nb_manage import mark_closes_nb
+from rayga.sim._nb_orders import order_arrays
 from rayga.sim._nb_state import MG_ATR_ROW, N_STATE
 from rayga.sim._nb_vbt import simulate_vbt_nb
 from rayga.sim.rule_kernel import params_class, registered
@@ -157,22 +157,21 @@ def {batch}(sim, flat, hflat, params, table, rows, first, sl, tp, stops, orders,
     none = np.empty(0)
     st = np.empty(N_STATE)
     for g in range(g0, g1):
-        reset_nb(signal, sl_k, tp_k, bs, bl, ss, sll, ex, tr, stops, orders)
+        reset_nb(signal, sl_k, tp_k, bs, bl, ss, sll, ex, tr, stops, orders is not None)
         decide_nb(flat, hflat, params[g], table, rows[g], Decisions(signal, sl_k, tp_k, bs, bl, ss, sll, ex, tr))
         status[g] = warm_nb(signal, first[g])
         if status[g] >= 0:
             continue
-        if orders:
+        if orders is not None:
             mark_orders_nb(signal, bs, bl, ss, sll, tr)
         if mg is None:  # no genome of the batch has a management gene on: compiled without that code
             {simulate}(sim, signal, sl[g], tp[g], sl_k if stops else none, tp_k if stops else none,
-                       (bs, bl, ss, sll, ex, tr) if orders else (none, none, none, none, none, none), acct, st,
-                       deals, curve, out[g], None, None)
+                       order_arrays(orders, bs, bl, ss, sll, ex, tr), acct, st, deals, curve, out[g], None, None)
         else:
             mark_closes_nb(signal, clock[0], clock[1], mg[g])
             {simulate}(sim, signal, sl[g], tp[g], sl_k if stops else none, tp_k if stops else none,
-                       (bs, bl, ss, sll, ex, tr) if orders else (none, none, none, none, none, none), acct, st,
-                       deals, curve, out[g], mg[g], (clock[0], clock[1], clock[2], atr[int(mg[g, MG_ATR_ROW])]))
+                       order_arrays(orders, bs, bl, ss, sll, ex, tr), acct, st, deals, curve, out[g], mg[g],
+                       (clock[0], clock[1], clock[2], atr[int(mg[g, MG_ATR_ROW])]))
 '''.replace("{batch}", b).replace("{simulate}", f) for b, f in (("batch_nb", "simulate_nb"),
                                                                  ("batch_vbt_nb", "simulate_vbt_nb")))
 

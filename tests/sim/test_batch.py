@@ -70,3 +70,37 @@ def test_genome_errors_name_the_genome(data):
         evaluate(data, MACross(), np.array([[5.0, 10.0, 0.0, 0.0], [30.0, 10.0, 0.0, 0.0]]))
     with pytest.raises(ConfigError, match="genomes have 3 values each"):
         evaluate(data, MACross(), np.zeros((2, 3)))
+
+
+PRUNED = '''
+import json
+from rayga.data.load import load_market_data
+from rayga.sim import _nb_manage, _nb_orders
+from rayga.sim._nb_loop import simulate_nb, trail_to_nb
+from rayga.sim.account import AccountConfig
+from rayga.sim.engine import evaluate
+from rayga.sim.prepared import prepare
+from rayga.strategies.ma_cross import MACross
+data = prepare(load_market_data("synthetic", "EURUSD", "2022-01-03", "2022-02-01", "M15"), AccountConfig())
+evaluate(data, MACross(), MACross().genome({})[None, :])
+print(json.dumps({f.__name__: len(f.signatures) for f in (
+    simulate_nb, _nb_orders.place_orders_nb, _nb_orders.orders_bar_nb, _nb_orders.next_flat_event_nb, trail_to_nb,
+    _nb_manage.lots_nb, _nb_manage.manage_nb, _nb_manage.allowed_nb)}))
+'''
+
+
+def test_a_plain_batch_compiles_no_order_or_management_code(tmp_path):
+    """A batch of a rule that places no pending order and trails to no level of its own, with no management gene
+    on, is compiled without that code (`orders`, `mg` None): cold, in a fresh process and an empty disk cache,
+    none of those kernels is compiled (a cold compile that much shorter)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", PRUNED], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    compiled = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert compiled.pop("simulate_nb") == 1
+    assert compiled == dict.fromkeys(compiled, 0)
