@@ -228,7 +228,8 @@ class UserStrategy(Strategy):
         with batch_rows(data, self.shared_rows(), genomes, self.param_names) as (table, rows, first):
             run_shares(_batch(self._kernels(), data), len(genomes), numba.get_num_threads(), data.kernel_args(),
                        flat, hflat, genomes, table, rows, self._guarded_first(first), sl, tp, self.writes_stops(),
-                       True if self.writes_orders() else None, data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out, status, *manage)
+                       True if self.writes_orders() else None, data.acct, np.empty(0, DEAL_DTYPE), np.empty(0), out,
+                       status, *manage)  # orders None: the simulation compiled without pending orders
         bad = np.flatnonzero(status >= 0)
         if len(bad):
             g = int(bad[0])
